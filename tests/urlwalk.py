@@ -1,0 +1,67 @@
+"""Sample objects for the URL walk: for every URL keyword, an object *inside* county A.
+
+Every URL pattern of the project is walked (tests/test_url_walk.py). A pattern whose keyword is
+not registered here fails the walk, so a new view cannot skip it: add a sample below.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from tests.world import World
+
+SAMPLES: dict[str, Callable[[World], object]] = {}
+
+
+def sample(name: str):
+    def register(func):
+        SAMPLES[name] = func
+        return func
+
+    return register
+
+
+@sample("org_id")
+def _org(w: World):
+    return w.unit_a.pk
+
+
+@sample("user_id")
+def _user(w: World):
+    return w.unit_a_admin.pk
+
+
+@sample("department_id")
+def _department(w: World):
+    return w.dept_a.pk
+
+
+@sample("membership_id")
+def _membership(w: World):
+    return w.unit_a_admin.memberships.get().pk
+
+
+@sample("region_id")
+def _region(w: World):
+    return w.county_a.pk
+
+
+@sample("file_id")
+def _file(w: World):
+    from wenming.files.tests.helpers import make_stored_file
+
+    return make_stored_file(owner=w.unit_a_admin, organisation=w.unit_a).pk
+
+
+@sample("job_id")
+def _job(w: World):
+    from wenming.jobs.models import Job
+
+    return Job.objects.create(kind="test", title="测试任务", organisation=w.unit_a, region_code=w.unit_a.region_code, created_by=w.unit_a_admin).pk
+
+
+@sample("entry_id")
+def _entry(w: World):
+    from wenming.audit.models import AuditEntry
+
+    return AuditEntry.objects.filter(org_id=w.unit_a.pk).order_by("seq").first().pk

@@ -1,0 +1,14 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("wenming.web.urls")),
+    path("orgs/", include("wenming.orgs.urls")),
+    path("files/", include("wenming.files.urls")),
+    path("jobs/", include("wenming.jobs.urls")),
+    path("audit/", include("wenming.audit.urls")),
+    path("api/v1/", include("wenming.api.urls")),
+]
+
+handler404 = "wenming.web.errors.not_found"
+handler403 = "wenming.web.errors.forbidden"
+handler500 = "wenming.web.errors.server_error"

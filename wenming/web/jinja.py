@@ -1,0 +1,63 @@
+"""The Jinja2 environment every page renders with."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from jinja2 import Environment, StrictUndefined, pass_context
+from markupsafe import Markup
+
+from wenming.web.nav import nav_for
+
+
+def url(name: str, *args, **kwargs) -> str:
+    return reverse(name, args=args or None, kwargs=kwargs or None)
+
+
+def localtime(value, fmt: str = "Y-m-d H:i") -> str:
+    if value is None:
+        return ""
+    if hasattr(value, "tzinfo") and value.tzinfo is not None:
+        value = timezone.localtime(value)
+    return date_format(value, fmt)
+
+
+def attrs(**kwargs) -> Markup:
+    from django.utils.html import format_html_join
+
+    return format_html_join(" ", '{}="{}"', ((k.replace("_", "-"), v) for k, v in kwargs.items() if v is not None))
+
+
+@pass_context
+def querystring(ctx, **changes) -> str:
+    """The current query string with some parameters replaced (for paging and sorting links)."""
+    params = ctx["request"].GET.copy()
+    for key, value in changes.items():
+        if value is None:
+            params.pop(key, None)
+        else:
+            params[key] = value
+    return params.urlencode()
+
+
+def environment(**options) -> Environment:
+    options.setdefault("undefined", StrictUndefined)
+    env = Environment(extensions=["jinja2.ext.i18n"], **options)
+    from django.utils.translation import gettext, ngettext
+
+    env.install_gettext_callables(gettext, ngettext, newstyle=True)
+    env.globals.update(
+        {
+            "url": url,
+            "static": static,
+            "get_messages": messages.get_messages,
+            "nav_for": nav_for,
+            "now": timezone.now,
+            "querystring": querystring,
+        }
+    )
+    env.filters.update({"localtime": localtime, "attrs": attrs})
+    return env

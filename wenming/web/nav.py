@@ -1,0 +1,46 @@
+"""Navigation by role. Modules add their entries here; a user sees what their roles allow."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+from wenming.orgs.access import get_scope
+from wenming.orgs.models import Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    roles: frozenset[str]  # empty: everyone signed in
+    section: str = ""
+
+
+ADMINS = frozenset({Role.PLATFORM_ADMIN, Role.OFFICE_ADMIN})
+OFFICE = frozenset({Role.PLATFORM_ADMIN, Role.OFFICE_ADMIN, Role.OFFICE_INSPECTOR})
+UNIT_ADMINS = frozenset({Role.PLATFORM_ADMIN, Role.OFFICE_ADMIN, Role.UNIT_ADMIN})
+
+NAV: list[NavItem] = [
+    NavItem("工作台", "web:home", frozenset()),
+    NavItem("区划", "orgs:region_list", OFFICE, "组织管理"),
+    NavItem("组织", "orgs:org_list", frozenset(), "组织管理"),
+    NavItem("用户", "orgs:user_list", UNIT_ADMINS, "组织管理"),
+    NavItem("文件", "files:file_list", frozenset(), "工具"),
+    NavItem("后台任务", "jobs:job_list", frozenset(), "工具"),
+    NavItem("审计日志", "audit:entry_list", ADMINS, "工具"),
+]
+
+
+def nav_for(request) -> list[dict]:
+    scope = get_scope(request.user)
+    path = request.path
+    items = []
+    for item in NAV:
+        if item.roles and not scope.has_role(*item.roles):
+            continue
+        href = reverse(item.url_name)
+        active = path == href if href == "/" else path.startswith(href)
+        items.append({"label": item.label, "href": href, "active": active, "section": item.section})
+    return items

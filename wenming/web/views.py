@@ -1,0 +1,177 @@
+from __future__ import annotations
+
+import base64
+import io
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login as auth_login
+from django.contrib.auth import logout as auth_logout
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.db import connection
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
+
+from wenming.audit.models import Action
+from wenming.audit.services import audit_record
+from wenming.web.home import attention_for
+
+
+def _safe_next(request, default: str = "/") -> str:
+    target = request.POST.get("next") or request.GET.get("next") or default
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return default
+
+
+class LoginForm(AuthenticationForm):
+    error_messages = {
+        "invalid_login": "用户名或密码不正确。多次失败后账号将被暂时锁定。",
+        "inactive": "该账号已停用。",
+    }
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def login_view(request):
+    if request.user.is_authenticated and request.method == "GET":
+        return redirect(_safe_next(request))
+    form = LoginForm(request, data=request.POST or None)
+    form.fields["username"].label = "用户名"
+    form.fields["password"].label = "密码"
+    if request.method == "POST" and form.is_valid():
+        auth_login(request, form.get_user())  # cycles the session key
+        now = time.time()
+        request.session["auth_at"] = now
+        request.session["seen_at"] = now
+        return redirect(_safe_next(request))
+    return render(
+        request,
+        "web/login.html",
+        {"form": form, "next": _safe_next(request), "demo": settings.DEMO_MODE, "require_2fa": settings.REQUIRE_2FA},
+    )
+
+
+@login_not_required
+def lockout_response(request, credentials=None, *args, **kwargs):
+    minutes = int(settings.AXES_COOLOFF_TIME * 60)
+    return render(request, "web/locked.html", {"minutes": minutes}, status=429)
+
+
+@require_POST
+@login_not_required
+def logout_view(request):
+    auth_logout(request)
+    messages.success(request, "您已安全退出")
+    return redirect(settings.LOGIN_URL)
+
+
+def home(request):
+    return render(request, "web/home.html", {"title": "工作台", "attention": attention_for(request)})
+
+
+@require_http_methods(["GET", "POST"])
+def password_change(request):
+    form = PasswordChangeForm(request.user, data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        update_session_auth_hash(request, user)
+        audit_record(action=Action.PASSWORD_CHANGE, obj=user, object_repr=user.get_username())
+        messages.success(request, "密码已修改")
+        return redirect("web:home")
+    return render(
+        request,
+        "web/password_change.html",
+        {"form": form, "title": "修改密码", "breadcrumbs": [("修改密码", None)]},
+    )
+
+
+def _qr_svg(uri: str) -> str:
+    import qrcode
+    import qrcode.image.svg
+
+    img = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
+    buf = io.BytesIO()
+    img.save(buf)
+    return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+@require_http_methods(["GET", "POST"])
+def otp_setup(request):
+    """Enrol a TOTP device: show the QR code, confirm it with one code."""
+    from django_otp import login as otp_login
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=request.user, name="动态口令", confirmed=False)
+    error = ""
+    if request.method == "POST":
+        token = (request.POST.get("token") or "").strip()
+        if device.verify_token(token):
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            TOTPDevice.objects.filter(user=request.user).exclude(pk=device.pk).delete()
+            otp_login(request, device)
+            audit_record(action=Action.OTP_ENROL, obj=request.user, object_repr=request.user.get_username())
+            messages.success(request, "动态口令已绑定")
+            return redirect(_safe_next(request))
+        error = "验证码不正确，请核对手机时间后重试"
+    secret = base64.b32encode(device.bin_key).decode().rstrip("=")
+    return render(
+        request,
+        "web/otp_setup.html",
+        {
+            "title": "绑定动态口令",
+            "qr": _qr_svg(device.config_url),
+            "secret": secret,
+            "error": error,
+            "next": _safe_next(request),
+            "has_confirmed": TOTPDevice.objects.filter(user=request.user, confirmed=True).exists(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def otp_verify(request):
+    from django_otp import login as otp_login
+    from django_otp import match_token
+
+    error = ""
+    if request.method == "POST":
+        device = match_token(request.user, (request.POST.get("token") or "").strip())
+        if device is not None:
+            otp_login(request, device)
+            return redirect(_safe_next(request))
+        error = "验证码不正确"
+    return render(request, "web/otp_verify.html", {"title": "动态口令验证", "error": error, "next": _safe_next(request)})
+
+
+@login_not_required
+def healthz(request):
+    from wenming.jobs.selectors import worker_heartbeat_age
+
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        db_ok = True
+    except Exception:  # noqa: BLE001 - any failure means "not reachable"
+        db_ok = False
+    age = worker_heartbeat_age() if db_ok else None
+    body = {
+        "status": "ok" if db_ok else "error",
+        "database": db_ok,
+        "worker_heartbeat_age": None if age is None else round(age, 1),
+    }
+    return JsonResponse(body, status=200 if db_ok else 503)
+
+
+def minimal(request):
+    """Benchmark baseline: the same middleware and user, no page work (see docs/benchmarks.md)."""
+    return HttpResponse("ok", content_type="text/plain")
