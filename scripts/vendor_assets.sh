@@ -8,8 +8,8 @@ if [ ! -d node_modules/@tabler/core ] || [ package.json -nt node_modules/.packag
 fi
 dest=static/vendor
 rm -rf "$dest.tmp" && mkdir -p "$dest.tmp/tabler/css" "$dest.tmp/tabler/js" "$dest.tmp/htmx" "$dest.tmp/echarts"
-cp node_modules/@tabler/core/dist/css/tabler.min.css "$dest.tmp/tabler/css/"
-cp node_modules/@tabler/core/dist/js/tabler.min.js "$dest.tmp/tabler/js/"
+cp node_modules/@tabler/core/dist/css/tabler.min.css node_modules/@tabler/core/dist/css/tabler.min.css.map "$dest.tmp/tabler/css/"
+cp node_modules/@tabler/core/dist/js/tabler.min.js node_modules/@tabler/core/dist/js/tabler.min.js.map "$dest.tmp/tabler/js/"
 cp node_modules/htmx.org/dist/htmx.min.js "$dest.tmp/htmx/"
 cp node_modules/echarts/dist/echarts.min.js "$dest.tmp/echarts/"
 rm -rf "$dest" && mv "$dest.tmp" "$dest"
