@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from wenming.audit.services import audit_verify
+from wenming.orgs.demo import DEMO_PASSWORD, PERSONAS
+from wenming.orgs.models import Department, Membership, Organisation, OrgKind, Profile, Region
+
+pytestmark = pytest.mark.django_db
+
+
+def _clear_world():
+    """Empty the organisation tables (the session's persona world) inside the test transaction."""
+    Membership.objects.all().delete()
+    Profile.objects.all().delete()
+    get_user_model().objects.all().delete()
+    Department.objects.all().delete()
+    Organisation.objects.all().delete()
+    for level in (5, 4, 3, 2, 1):
+        Region.objects.filter(level=level).delete()
+
+
+def _fingerprint():
+    return (
+        list(Region.objects.order_by("code").values_list("code", "name", "level")),
+        list(Organisation.objects.order_by("region_code", "name").values_list("region_code", "name", "kind", "unit_type")),
+        list(Department.objects.order_by("organisation__name", "sort_order").values_list("organisation__name", "name")),
+    )
+
+
+def test_it_builds_the_demo_city_deterministically_and_only_once():
+    _clear_world()
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    first = _fingerprint()
+    assert all(code.startswith("99") for code, _, _ in first[0])
+    assert Organisation.objects.filter(kind=OrgKind.UNIT).count() >= 60
+    assert Organisation.objects.filter(kind=OrgKind.OFFICE).count() == 4  # city + three counties
+    assert Department.objects.count() > 150
+
+    # Every persona can log in with the documented password and holds the documented role.
+    User = get_user_model()
+    for username, _display, role, _key in PERSONAS:
+        user = User.objects.get(username=username)
+        assert user.check_password(DEMO_PASSWORD)
+        assert Membership.objects.filter(user=user, role=role).exists()
+
+    # A second run changes nothing.
+    call_command("seed_demo", "--if-empty", stdout=out)
+    assert _fingerprint() == first
+    assert "沿用现有数据" in out.getvalue()
+
+    # The same data again from scratch.
+    _clear_world()
+    call_command("seed_demo", stdout=io.StringIO())
+    assert _fingerprint() == first
+    assert audit_verify()[2] == ""
+
+
+def test_it_generates_scale_data_in_bulk():
+    _clear_world()
+    call_command("seed_demo", "--scale", "province", stdout=io.StringIO())
+    # 40 counties × (1 office + 50 units) on top of the demo city.
+    assert Organisation.objects.filter(name__startswith="规模测试县").count() == 40 * 51
+    assert Organisation.objects.filter(region_code__startswith="9902").exists()
