@@ -1,5 +1,7 @@
 """Test settings: the production module with speed-ups that do not change behaviour under test."""
 
+import atexit
+import shutil
 import tempfile
 
 from wenming.settings import *  # noqa: F403
@@ -9,6 +11,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Static files are resolved without the collectstatic manifest (the e2e leg collects them).
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 MEDIA_ROOT = tempfile.mkdtemp(prefix="wenming-test-media-")
+atexit.register(shutil.rmtree, MEDIA_ROOT, ignore_errors=True)
 STORAGES["default"] = {
     "BACKEND": "django.core.files.storage.FileSystemStorage",
     "OPTIONS": {"location": MEDIA_ROOT, "base_url": None},
