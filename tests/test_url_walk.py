@@ -32,6 +32,8 @@ def all_patterns():
 
 
 def _is_public(pattern: URLPattern) -> bool:
+    if hasattr(pattern.callback, "api_public"):  # API views skip the login redirect but answer 401
+        return pattern.callback.api_public
     return getattr(pattern.callback, "login_required", True) is False
 
 

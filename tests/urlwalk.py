@@ -65,3 +65,12 @@ def _entry(w: World):
     from wenming.audit.models import AuditEntry
 
     return AuditEntry.objects.filter(org_id=w.unit_a.pk).order_by("seq").first().pk
+
+
+@sample("token_id")
+def _token(w: World):
+    from wenming.api.models import ApiToken
+    from wenming.api.services import token_create
+
+    existing = ApiToken.objects.filter(user=w.unit_a_admin, revoked_at__isnull=True).first()
+    return (existing or token_create(user=w.unit_a_admin, name="URL 巡检样本")[0]).pk

@@ -7,6 +7,7 @@ urlpatterns = [
     path("jobs/", include("wenming.jobs.urls")),
     path("audit/", include("wenming.audit.urls")),
     path("api/v1/", include("wenming.api.urls")),
+    path("account/tokens/", include("wenming.api.token_urls")),
 ]
 
 handler404 = "wenming.web.errors.not_found"

@@ -29,6 +29,7 @@ NAV: list[NavItem] = [
     NavItem("用户", "orgs:user_list", UNIT_ADMINS, "组织管理"),
     NavItem("文件", "files:file_list", frozenset(), "工具"),
     NavItem("后台任务", "jobs:job_list", frozenset(), "工具"),
+    NavItem("接口令牌", "api_tokens:token_list", frozenset(), "工具"),
     NavItem("审计日志", "audit:entry_list", ADMINS, "工具"),
 ]
 
