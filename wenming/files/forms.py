@@ -35,7 +35,8 @@ class UploadForm(forms.Form):
         if not organisations.exists():
             # Platform administrators belong to no organisation: their uploads are their own.
             del self.fields["organisation"]
-        accept = ",".join("." + e for e in sniff.allowed_exts())
+        # Only a hint for the browser's file picker; the content decides on the server.
+        accept = ",".join("." + e + (",.jpeg" if e == "jpg" else "") for e in sniff.allowed_exts())
         self.fields["files"].widget.attrs.update({"accept": accept})
         limits = "，".join(
             f"{label}不超过 {sniff.mb_label(sniff.max_bytes(kind))}"
