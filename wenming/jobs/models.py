@@ -73,3 +73,6 @@ class WorkerHeartbeat(models.Model):
     pid = models.PositiveIntegerField(default=0)
     started_at = models.DateTimeField()
     seen_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return self.worker_id
