@@ -35,6 +35,9 @@ CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 # Demo mode: lets the seeded demo switch off the second factor for admins (the login page says so).
 DEMO_MODE = envbool("WENMING_DEMO", False)
 REQUIRE_2FA = envbool("REQUIRE_2FA", not DEMO_MODE)
+if not REQUIRE_2FA and not (DEMO_MODE or DEBUG):
+    # Production requires the second factor for platform and office admins (docs/deploy.md).
+    raise ImproperlyConfigured("REQUIRE_2FA=0 is allowed only with WENMING_DEMO=1 or DEBUG=1")
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -63,9 +66,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "wenming.web.middleware.SessionLimitsMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After MessageMiddleware: a timed-out session is told why on the login page.
+    "wenming.web.middleware.SessionLimitsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "wenming.audit.middleware.AuditContextMiddleware",
@@ -138,7 +142,7 @@ AUTHENTICATION_BACKENDS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "wenming.orgs.passwords.ChineseMinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "wenming.orgs.passwords.CharacterClassValidator", "OPTIONS": {"min_classes": 3}},
@@ -151,6 +155,8 @@ LOGOUT_REDIRECT_URL = "/login/"
 AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = envint("AXES_COOLOFF_MINUTES", 30) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The same client address as the audit trail (X-Forwarded-For only behind the TLS proxy).
+AXES_CLIENT_IP_CALLABLE = "wenming.audit.context.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = None
 AXES_LOCKOUT_CALLABLE = "wenming.web.views.lockout_response"
@@ -168,20 +174,18 @@ CSRF_COOKIE_HTTPONLY = True
 SECURE = envbool("SECURE_COOKIES", not DEBUG and not DEMO_MODE)
 SESSION_COOKIE_SECURE = SECURE
 CSRF_COOKIE_SECURE = SECURE
+# Behind nginx (docs/deploy.md) set BEHIND_TLS_PROXY=1, SECURE_SSL_REDIRECT=1 and
+# SECURE_HSTS_SECONDS=31536000: Django then sees https from X-Forwarded-Proto and sends HSTS itself.
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", False)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load-balancer probes may speak plain HTTP on the inside
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if envbool("BEHIND_TLS_PROXY", False) else None
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
-SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", SECURE_HSTS_SECONDS > 0)
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", SECURE_HSTS_SECONDS > 0)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-SILENCED_SYSTEM_CHECKS = [
-    # TLS is terminated by the front proxy (docs/deploy.md); HSTS and redirect are set there
-    # or by SECURE_HSTS_SECONDS / SECURE_SSL_REDIRECT when Django faces the client directly.
-    *(["security.W004", "security.W008"] if envbool("TLS_AT_PROXY", True) else []),
-]
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

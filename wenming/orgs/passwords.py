@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import string
 
+from django.contrib.auth.password_validation import MinimumLengthValidator
 from django.core.exceptions import ValidationError
 
 
@@ -27,3 +28,13 @@ class CharacterClassValidator:
 
     def get_help_text(self) -> str:
         return f"密码须包含大写字母、小写字母、数字、符号中的至少 {self.min_classes} 类。"
+
+
+class ChineseMinimumLengthValidator(MinimumLengthValidator):
+    """Django's length rule with a Chinese message (its zh-Hans catalogue lacks this plural form)."""
+
+    def get_error_message(self) -> str:
+        return f"密码太短，至少需要 {self.min_length} 个字符。"
+
+    def get_help_text(self) -> str:
+        return f"密码至少需要 {self.min_length} 个字符。"

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import time
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -16,7 +17,11 @@ _TOUCH_EVERY = 60
 
 
 class SessionLimitsMiddleware:
-    """Idle timeout and absolute session lifetime for signed-in users."""
+    """Idle timeout and absolute session lifetime for signed-in users.
+
+    ``seen_at`` is the last request (refreshed at most every minute), ``auth_at`` the sign-in time
+    (set by the login view). Must run after MessageMiddleware so the login page can say why.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -28,18 +33,26 @@ class SessionLimitsMiddleware:
             session = request.session
             seen = session.get("seen_at", now)
             started = session.get("auth_at", now)
-            if now - seen > settings.SESSION_IDLE_SECONDS or now - started > settings.SESSION_ABSOLUTE_SECONDS:
+            idle = now - seen > settings.SESSION_IDLE_SECONDS
+            if idle or now - started > settings.SESSION_ABSOLUTE_SECONDS:
+                # Read by the audit signal: the logout entry says why the session ended.
+                request.wenming_logout_reason = "idle_timeout" if idle else "session_limit"
                 logout(request)
-                messages.info(request, "会话已超时，请重新登录")
                 if request.path.startswith("/api/"):
-                    return self.get_response(request)
-                return redirect(f"{settings.LOGIN_URL}?next={request.path}")
+                    return self.get_response(request)  # the API answers 401 itself
+                if idle:
+                    messages.info(request, "您已长时间未操作，会话已超时，请重新登录。")
+                else:
+                    messages.info(request, "登录时间已达上限，请重新登录。")
+                return redirect(f"{settings.LOGIN_URL}?{urlencode({'next': request.get_full_path()})}")
             if now - seen > _TOUCH_EVERY or "seen_at" not in session:
                 session["seen_at"] = now
                 session.setdefault("auth_at", now)
         return self.get_response(request)
 
 
+# Reachable before the second factor: the 2FA pages themselves, logout, login, assets, the
+# health probe, and the API (whose session auth refuses an unverified admin: wenming/api/auth.py).
 EXEMPT_PREFIXES = ("/2fa/", "/logout/", "/static/", "/healthz", "/login/", "/api/")
 
 
@@ -68,5 +81,5 @@ class SecondFactorMiddleware:
 
             has_device = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
             target = "web:otp_verify" if has_device else "web:otp_setup"
-            return redirect(f"{reverse(target)}?next={request.get_full_path()}")
+            return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)

@@ -3,6 +3,7 @@ from __future__ import annotations
 import base64
 import io
 import time
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -11,9 +12,10 @@ from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
-from django.db import connection
+from django.db import connection, transaction
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -34,6 +36,20 @@ class LoginForm(AuthenticationForm):
         "invalid_login": "用户名或密码不正确。多次失败后账号将被暂时锁定。",
         "inactive": "该账号已停用。",
     }
+
+
+class ChinesePasswordChangeForm(PasswordChangeForm):
+    error_messages = {
+        **PasswordChangeForm.error_messages,
+        "password_incorrect": "原密码不正确，请重新输入。",
+        "password_mismatch": "两次输入的新密码不一致。",
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["old_password"].label = "原密码"
+        self.fields["new_password1"].label = "新密码"
+        self.fields["new_password2"].label = "再次输入新密码"
 
 
 @login_not_required
@@ -57,10 +73,10 @@ def login_view(request):
     )
 
 
-@login_not_required
-def lockout_response(request, credentials=None, *args, **kwargs):
-    minutes = int(settings.AXES_COOLOFF_TIME * 60)
-    return render(request, "web/locked.html", {"minutes": minutes}, status=429)
+def lockout_response(request, original_response=None, credentials=None):
+    """AXES_LOCKOUT_CALLABLE: the Chinese lockout page, 429 Too Many Requests."""
+    minutes = round(float(settings.AXES_COOLOFF_TIME) * 60)
+    return render(request, "web/locked.html", {"title": "账号已锁定", "minutes": minutes}, status=429)
 
 
 @require_POST
@@ -77,11 +93,12 @@ def home(request):
 
 @require_http_methods(["GET", "POST"])
 def password_change(request):
-    form = PasswordChangeForm(request.user, data=request.POST or None)
+    form = ChinesePasswordChangeForm(request.user, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = form.save()
-        update_session_auth_hash(request, user)
-        audit_record(action=Action.PASSWORD_CHANGE, obj=user, object_repr=user.get_username())
+        with transaction.atomic():
+            user = form.save()
+            audit_record(action=Action.PASSWORD_CHANGE, obj=user, object_repr=user.get_username())
+        update_session_auth_hash(request, user)  # keeps this session; other sessions end
         messages.success(request, "密码已修改")
         return redirect("web:home")
     return render(
@@ -89,6 +106,9 @@ def password_change(request):
         "web/password_change.html",
         {"form": form, "title": "修改密码", "breadcrumbs": [("修改密码", None)]},
     )
+
+
+OTP_THROTTLED = "验证码错误次数过多，请稍候片刻再试"
 
 
 def _qr_svg(uri: str) -> str:
@@ -107,18 +127,30 @@ def otp_setup(request):
     from django_otp import login as otp_login
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
+    has_confirmed = TOTPDevice.objects.filter(user=request.user, confirmed=True).exists()
+    if has_confirmed and not request.user.is_verified():
+        # Replacing a device needs the current one first, or a stolen password could enrol a new one.
+        return redirect(f"{reverse('web:otp_verify')}?{urlencode({'next': request.get_full_path()})}")
     device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
     if device is None:
         device = TOTPDevice.objects.create(user=request.user, name="动态口令", confirmed=False)
     error = ""
-    if request.method == "POST":
+    if request.method == "POST" and not device.verify_is_allowed()[0]:
+        error = OTP_THROTTLED
+    elif request.method == "POST":
         token = (request.POST.get("token") or "").strip()
         if device.verify_token(token):
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
-            TOTPDevice.objects.filter(user=request.user).exclude(pk=device.pk).delete()
+            with transaction.atomic():
+                device.confirmed = True
+                device.save(update_fields=["confirmed"])
+                TOTPDevice.objects.filter(user=request.user).exclude(pk=device.pk).delete()
+                audit_record(
+                    action=Action.OTP_ENROL,
+                    obj=request.user,
+                    object_repr=request.user.get_username(),
+                    changes={"device": device.name, "replaced": has_confirmed},
+                )
             otp_login(request, device)
-            audit_record(action=Action.OTP_ENROL, obj=request.user, object_repr=request.user.get_username())
             messages.success(request, "动态口令已绑定")
             return redirect(_safe_next(request))
         error = "验证码不正确，请核对手机时间后重试"
@@ -132,7 +164,7 @@ def otp_setup(request):
             "secret": secret,
             "error": error,
             "next": _safe_next(request),
-            "has_confirmed": TOTPDevice.objects.filter(user=request.user, confirmed=True).exists(),
+            "has_confirmed": has_confirmed,
         },
     )
 
@@ -141,9 +173,16 @@ def otp_setup(request):
 def otp_verify(request):
     from django_otp import login as otp_login
     from django_otp import match_token
+    from django_otp.plugins.otp_totp.models import TOTPDevice
 
+    devices = list(TOTPDevice.objects.filter(user=request.user, confirmed=True))
+    if not devices:
+        return redirect(f"{reverse('web:otp_setup')}?{urlencode({'next': _safe_next(request)})}")
     error = ""
-    if request.method == "POST":
+    if request.method == "POST" and not any(d.verify_is_allowed()[0] for d in devices):
+        # django-otp doubles the wait after each wrong code; say so rather than "wrong code".
+        error = OTP_THROTTLED
+    elif request.method == "POST":
         device = match_token(request.user, (request.POST.get("token") or "").strip())
         if device is not None:
             otp_login(request, device)
