@@ -12,4 +12,5 @@ urlpatterns = [
     path("2fa/verify/", views.otp_verify, name="otp_verify"),
     path("healthz", views.healthz, name="healthz"),
     path("bench/minimal/", views.minimal, name="bench_minimal"),
+    path("bench/minimal/public/", views.minimal_public, name="bench_minimal_public"),
 ]

@@ -214,3 +214,9 @@ def healthz(request):
 def minimal(request):
     """Benchmark baseline: the same middleware and user, no page work (see docs/benchmarks.md)."""
     return HttpResponse("ok", content_type="text/plain")
+
+
+@login_not_required
+def minimal_public(request):
+    """Benchmark baseline for public pages (the login page): the same middleware, an anonymous visitor."""
+    return HttpResponse("ok", content_type="text/plain")
