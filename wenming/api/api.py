@@ -23,6 +23,12 @@ AUTH = [TokenAuth(), SecondFactorSessionAuth()]
 UNAUTHORIZED = "未登录，或接口令牌无效、已撤销"
 
 
+def _challenge(response):
+    # RFC 6750: a 401 names the scheme the client should use.
+    response["WWW-Authenticate"] = 'Bearer realm="wenming"'
+    return response
+
+
 def _authenticated_only(view):
     """Guard for the schema view, which ninja does not run through the API's auth."""
 
@@ -30,7 +36,7 @@ def _authenticated_only(view):
     def guarded(request, *args, **kwargs):
         if any(auth(request) for auth in AUTH):
             return view(request, *args, **kwargs)
-        return JsonResponse({"detail": UNAUTHORIZED}, status=401)
+        return _challenge(JsonResponse({"detail": UNAUTHORIZED}, status=401))
 
     return guarded
 
@@ -49,7 +55,7 @@ api = NinjaAPI(
 
 @api.exception_handler(AuthenticationError)
 def _unauthorized(request, exc):
-    return api.create_response(request, {"detail": UNAUTHORIZED}, status=401)
+    return _challenge(api.create_response(request, {"detail": UNAUTHORIZED}, status=401))
 
 
 @api.get("/me", response=MeOut, tags=["账号"], summary="当前用户", operation_id="me")

@@ -27,6 +27,7 @@ def test_it_answers_401_without_credentials(client, world):
         assert response.status_code == 401, url
         assert response["Content-Type"].startswith("application/json"), url
         assert "令牌" in response.json()["detail"]
+        assert response["WWW-Authenticate"].startswith("Bearer")
 
 
 def test_it_accepts_a_bearer_token(client, world):
