@@ -68,6 +68,7 @@ def test_a_login_post_without_a_csrf_token_is_refused():
     client = Client(enforce_csrf_checks=True)
     response = client.post("/login/", {"username": "unit_a_admin", "password": PASSWORD})
     assert response.status_code == 403
+    assert "CSRF验证失败" in response.content.decode()  # Django's failure page, in Chinese
     assert "_auth_user_id" not in client.session
 
 
