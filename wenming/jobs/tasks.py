@@ -6,10 +6,10 @@ progress, stop when cancelled, build the file in a temporary file and store it o
 
 from __future__ import annotations
 
-import hashlib
 import tempfile
 
 from django.core.files import File
+from django.db import transaction
 
 from wenming.jobs.services import (
     JobError,
@@ -19,7 +19,7 @@ from wenming.jobs.services import (
     job_progress,
     job_task,
 )
-from wenming.jobs.xlsx import XLSX_MIME, XlsxSheetWriter
+from wenming.jobs.xlsx import XlsxSheetWriter
 
 ORG_EXPORT_HEADERS = [
     "名称",
@@ -80,35 +80,20 @@ def export_organisations(run: RunningJob) -> dict:
 
 
 def _store_result(fh, *, name: str, user):
-    """Store an export the way uploads are stored (content-addressed Blob, one StoredFile), owned
-    by the starter alone: its content depends on their scope.
-
-    TODO: switch to wenming.files.services.file_store once the files service lands.
-    """
-    from django.core.files.storage import default_storage
-
-    from wenming.files.models import Blob, FileKind, StoredFile
+    """Store the export through the files service, owned by the starter alone: what it contains
+    depends on their scope, so it is filed under no organisation (like the job itself)."""
+    from wenming.files.models import StoredFile
+    from wenming.files.services import file_store
+    from wenming.files.sniff import UploadRefused
 
     fh.seek(0)
-    digest, size = hashlib.sha256(), 0
-    for chunk in iter(lambda: fh.read(1 << 16), b""):
-        digest.update(chunk)
-        size += len(chunk)
-    sha = digest.hexdigest()
-    blob = Blob.objects.filter(sha256=sha).first()
-    if blob is None:
-        fh.seek(0)
-        storage_name = default_storage.save(f"blobs/{sha[:2]}/{sha}.xlsx", File(fh))
-        blob, _ = Blob.objects.get_or_create(
-            sha256=sha,
-            defaults={
-                "size": size,
-                "ext": "xlsx",
-                "mime": XLSX_MIME,
-                "kind": FileKind.DOCUMENT,
-                "storage_name": storage_name,
-            },
-        )
-    return StoredFile.objects.create(
-        blob=blob, original_name=name, organisation=None, region_code="", uploaded_by=user, purpose="导出"
-    )
+    try:
+        with transaction.atomic():
+            # user=None: system work may file without an organisation; the starter then owns it
+            # (file_store refuses an organisation-less upload by an ordinary user from the page).
+            stored = file_store(upload=File(fh, name=name), organisation=None, user=None, purpose="导出")
+            StoredFile.objects.filter(pk=stored.pk).update(uploaded_by=user)
+    except UploadRefused as exc:  # e.g. larger than the document size limit
+        raise JobError("导出文件无法保存：" + "；".join(exc.messages)) from exc
+    stored.uploaded_by = user
+    return stored

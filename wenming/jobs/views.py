@@ -47,9 +47,18 @@ def job_list(request):
     )
 
 
+#: A queued job whose workers have been silent this long gets a hint that nobody will run it.
+WORKER_SILENT_SECONDS = 60
+
+
 def _detail_context(request, job: Job) -> dict:
+    worker_missing = False
+    if job.status == JobStatus.QUEUED:
+        age = selectors.worker_heartbeat_age()
+        worker_missing = age is None or age > WORKER_SILENT_SECONDS
     return {
         "job": job,
+        "worker_missing": worker_missing,
         "download_url": _download_url(job),
         "can_cancel": job.created_by_id == request.user.pk
         and not job.is_finished
@@ -58,9 +67,7 @@ def _detail_context(request, job: Job) -> dict:
 
 
 def job_detail(request, job_id: int):
-    job = access(
-        Job.objects.select_related("created_by", "organisation", "result_file"), request.user, pk=job_id
-    )
+    job = access(Job.objects.select_related("created_by", "organisation"), request.user, pk=job_id)
     context = _detail_context(request, job)
     context.update(
         {"title": job.title, "breadcrumbs": [("后台任务", reverse("jobs:job_list")), (job.title, None)]}
@@ -70,7 +77,7 @@ def job_detail(request, job_id: int):
 
 def job_progress(request, job_id: int):
     """The progress card alone, polled by htmx every second until the job has finished."""
-    job = access(Job.objects.select_related("result_file"), request.user, pk=job_id)
+    job = access(Job.objects.select_related("created_by", "organisation"), request.user, pk=job_id)
     response = render(request, "jobs/_job_progress.html", _detail_context(request, job))
     response["Cache-Control"] = "no-store"
     return response

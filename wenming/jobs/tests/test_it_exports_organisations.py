@@ -106,3 +106,36 @@ def test_it_offers_the_export_button_on_the_job_list(world, login, client):
     html = client.get(reverse("jobs:job_list")).content.decode()
     assert f'action="{reverse("jobs:organisation_export")}"' in html and "导出组织名录" in html
     assert client.get(reverse("jobs:organisation_export")).status_code == 405
+
+
+def test_it_stores_the_file_through_the_files_service_for_the_starter_only(
+    world, login, client, django_capture_on_commit_callbacks
+):
+    from wenming.files.services import blob_storage_name
+
+    with django_capture_on_commit_callbacks(execute=True):
+        job = services.organisation_export_start(user=world.county_a_admin)
+    job.refresh_from_db()
+    stored = job.result_file
+    assert stored.blob.storage_name == blob_storage_name(stored.blob.sha256, "xlsx")
+    assert (stored.uploaded_by, stored.organisation, stored.purpose) == (world.county_a_admin, None, "导出")
+    upload_entry = AuditEntry.objects.get(action=Action.CREATE, object_type="files.storedfile", object_id=str(stored.pk))
+    assert upload_entry.actor_id == world.county_a_admin.pk  # the task ran as its starter
+
+    download = reverse("files:file_download", args=[stored.pk])
+    login(world.county_a_admin)
+    assert f'href="{download}"' in client.get(reverse("jobs:job_detail", args=[job.pk])).content.decode()
+    response = client.get(download)
+    assert response.status_code == 200 and response["Content-Disposition"].startswith("attachment")
+    login(world.city_admin)  # sees county A, but not county A's admin's own export
+    assert client.get(download).status_code == 404
+
+
+def test_it_fails_in_chinese_when_the_file_is_refused(world, settings, django_capture_on_commit_callbacks):
+    settings.FILE_MAX_BYTES = {**settings.FILE_MAX_BYTES, "document": 1024}
+    with django_capture_on_commit_callbacks(execute=True):
+        job = services.organisation_export_start(user=world.county_a_admin)
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED
+    assert job.message.startswith("导出文件无法保存：文件过大")
+    assert job.result_file is None

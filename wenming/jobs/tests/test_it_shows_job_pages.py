@@ -118,3 +118,17 @@ def test_it_pages_the_job_list_in_a_bounded_number_of_queries(
     shown = [j for j in jobs if f'href="{reverse("jobs:job_detail", args=[j.pk])}"' in html]
     assert len(shown) == 50
     assert "第 1 / 2 页" in html
+
+
+def test_it_warns_when_no_worker_is_running_for_a_queued_job(world, login, client, queued_job):
+    from django.utils import timezone
+
+    from wenming.jobs.models import WorkerHeartbeat
+
+    login(world.unit_a_admin)
+    url = reverse("jobs:job_progress", args=[queued_job.pk])
+    WorkerHeartbeat.objects.all().delete()
+    assert 'data-testid="worker-missing"' in client.get(url).content.decode()
+    now = timezone.now()
+    WorkerHeartbeat.objects.create(worker_id="w1", started_at=now, seen_at=now)
+    assert 'data-testid="worker-missing"' not in client.get(url).content.decode()
