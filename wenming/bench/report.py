@@ -22,6 +22,8 @@ def _row(row: Row) -> str:
     r = row.result
     name = row.scenario.label + (f"（{'前' if row.phase == 'before' else '后'}）" if row.phase else "")
     ratio = f"{row.ratio:.0%}" if row.ratio is not None else "—"
+    if row.cpu_ratio is not None:
+        ratio += f" (CPU {row.cpu_ratio:.0%})"
     targets = [c for c in row.checks if c.name != "errors"]
     target = "; ".join(c.target for c in targets) or "—"
     verdict = (
@@ -32,7 +34,7 @@ def _row(row: Row) -> str:
     )
     return (
         f"| {name} | `{row.scenario.path}` | {r.connections} | {r.rps:.1f} | {_ms(r.p50_ms)} | {_ms(r.p99_ms)} "
-        f"| {errors} | {ratio} | {target} | {verdict} |"
+        f"| {errors} | {ratio} | {target} | {verdict} | {'—' if row.cpu_ms is None else f'{row.cpu_ms:.2f}'} |"
     )
 
 
@@ -48,8 +50,9 @@ def _database(run: DatabaseRun) -> list[str]:
         + f". Prepared in {info.get('migrate_s')} s migrate + {info.get('seed_s')} s seed_demo"
         f" + {info.get('collectstatic_s')} s collectstatic.",
         "",
-        "| scenario | path | connections | req/s | p50 ms | p99 ms | errors | vs minimal | target | result |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---|---|",
+        "| scenario | path | connections | req/s | p50 ms | p99 ms | errors | vs minimal | target | result "
+        "| server CPU ms/req |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---|---|---:|",
     ]
     lines += [_row(row) for row in run.rows]
     sizes = ", ".join(
@@ -97,7 +100,11 @@ def render(bench: BenchRun) -> str:
         f"- **Targets:** home ≥ 20 % and the 50-row list ≥ 15 % of the minimal view's req/s at each connection "
         f"count; p99 < {P99_TARGET_MS:.0f} ms at {P99_AT_CONNECTIONS} connections for the pages; zero errors "
         "(socket errors and any non-2xx response) everywhere. “vs minimal” divides by the same user's "
-        "minimal view in the same run (signed in: mean of the runs before and after the pages).",
+        "minimal view in the same run (signed in: mean of the runs before and after the pages). "
+        "“server CPU ms/req” is the CPU time granian's processes used per request; it is less "
+        "sensitive than req/s to other programs competing for the cores, so “(CPU n %)” gives the "
+        "share estimated from it (minimal view's CPU per request ÷ the page's). The targets are "
+        "judged on req/s.",
         "",
     ]
     for run in bench.runs:

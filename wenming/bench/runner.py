@@ -92,13 +92,22 @@ class Row:
     scenario: Scenario
     phase: str
     result: loadgen.LoadResult
+    cpu_ms: float | None = None  # server CPU time per request
     baseline_rps: float | None = None
+    baseline_cpu_ms: float | None = None
     checks: list[Check] = field(default_factory=list)
 
     @property
     def ratio(self) -> float | None:
         if self.baseline_rps:
             return self.result.rps / self.baseline_rps
+        return None
+
+    @property
+    def cpu_ratio(self) -> float | None:
+        """The same share estimated from server CPU per request: steadier when the machine is busy."""
+        if self.baseline_cpu_ms and self.cpu_ms:
+            return self.baseline_cpu_ms / self.cpu_ms
         return None
 
     @property
@@ -165,8 +174,11 @@ class BenchRun:
                             "scenario": row.scenario.key,
                             "phase": row.phase,
                             **row.result.as_dict(),
+                            "cpu_ms": row.cpu_ms,
                             "baseline_rps": row.baseline_rps,
                             "ratio": row.ratio,
+                            "baseline_cpu_ms": row.baseline_cpu_ms,
+                            "cpu_ratio": row.cpu_ratio,
                             "checks": [c.__dict__ for c in row.checks],
                         }
                         for row in r.rows
@@ -189,6 +201,8 @@ def evaluate(rows: list[Row]) -> None:
             base = by_conn[conns].get(row.scenario.baseline, [])
             if base:
                 row.baseline_rps = sum(b.result.rps for b in base) / len(base)
+                cpus = [b.cpu_ms for b in base if b.cpu_ms]
+                row.baseline_cpu_ms = sum(cpus) / len(cpus) if cpus else None
             if row.scenario.min_ratio is not None:
                 ratio = row.ratio or 0.0
                 row.checks.append(
@@ -211,6 +225,25 @@ def _precheck(port: int, scenario: Scenario, cookie: str) -> dict:
     if found < scenario.min_rows:
         raise RuntimeError(f"{scenario.path} 只有 {found} 行，场景需要 {scenario.min_rows} 行")
     return info
+
+
+def _measure(
+    server: Server, scenario: Scenario, cookie: str, *, tool: str, connections: int, duration: float
+) -> Row:
+    headers = [f"Cookie: {cookie}"] if scenario.signed_in else []
+    cpu_before = server.cpu_seconds()
+    result = loadgen.run_load(
+        server.base_url + scenario.path,
+        tool=tool,
+        connections=connections,
+        duration=duration,
+        headers=headers,
+    )
+    cpu_after = server.cpu_seconds()
+    cpu_ms = None
+    if cpu_before is not None and cpu_after is not None and result.requests:
+        cpu_ms = round((cpu_after - cpu_before) * 1000 / result.requests, 2)
+    return Row(scenario, "", result, cpu_ms=cpu_ms)
 
 
 def run_database(db: dbs.BenchDatabase, config: Config, tool: str, say: Callable[[str], None]) -> DatabaseRun:
@@ -237,20 +270,21 @@ def run_database(db: dbs.BenchDatabase, config: Config, tool: str, say: Callable
         warmed: set[str] = set()
         for conns in config.connections:
             for scenario, phase in ORDER:
-                headers = [f"Cookie: {signed_in}"] if scenario.signed_in else []
-                url = server.base_url + scenario.path
                 if config.warmup > 0 and scenario.key not in warmed:
-                    loadgen.run_load(
-                        url, tool=tool, connections=conns, duration=config.warmup, headers=headers
+                    _measure(
+                        server, scenario, signed_in, tool=tool, connections=conns, duration=config.warmup
                     )
                     warmed.add(scenario.key)
-                result = loadgen.run_load(
-                    url, tool=tool, connections=conns, duration=config.duration, headers=headers
+                row = _measure(
+                    server, scenario, signed_in, tool=tool, connections=conns, duration=config.duration
                 )
-                run.rows.append(Row(scenario, phase, result))
+                row.phase = phase
+                run.rows.append(row)
+                r = row.result
                 say(
-                    f"[{db.label}] {scenario.label:<12} {conns:>3} 并发  {result.rps:>8.1f} 次/秒  "
-                    f"p50 {result.p50_ms:>7.1f} ms  p99 {result.p99_ms:>7.1f} ms  错误 {result.errors}"
+                    f"[{db.label}] {scenario.label:<12} {conns:>3} 并发  {r.rps:>8.1f} 次/秒  "
+                    f"p50 {r.p50_ms:>7.1f} ms  p99 {r.p99_ms:>7.1f} ms  错误 {r.errors}  "
+                    f"服务端 CPU {'—' if row.cpu_ms is None else row.cpu_ms} ms/次"
                 )
     evaluate(run.rows)
     return run

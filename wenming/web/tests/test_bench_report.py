@@ -126,3 +126,24 @@ def test_the_report_names_each_missed_target(tmp_path):
     assert "**targets missed** — SQLite: 组织列表（50 行） @16" in text
     assert "**FAIL** (errors, ratio)" in text
     assert not bench(tmp_path, rows(org_list=result(50))).passed
+
+
+def test_the_cpu_share_uses_server_cpu_per_request_of_the_same_baselines(tmp_path):
+    made = rows()
+    cpu = {
+        "minimalbefore": 1.0,
+        "minimalafter": 3.0,
+        "home": 4.0,
+        "org_list": 8.0,
+        "minimal_public": 0.5,
+        "login": 1.0,
+    }
+    for row in made:
+        row.cpu_ms = cpu[row.scenario.key + row.phase]
+    evaluate(made)
+    keyed = by_key(made)
+    assert keyed["home"].baseline_cpu_ms == 2.0 and keyed["home"].cpu_ratio == 0.5
+    assert keyed["org_list"].cpu_ratio == 0.25 and keyed["login"].cpu_ratio == 0.5
+    path = tmp_path / "benchmarks.md"
+    report.write(bench(tmp_path, made), path)
+    assert "| 25% (CPU 25%) |" in path.read_text()  # org list: 200 / 800 req/s, 2.0 / 8.0 ms

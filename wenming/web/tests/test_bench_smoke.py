@@ -46,6 +46,7 @@ def test_it_measures_every_scenario_without_errors(bench_run):
         assert row["requests"] > 0 and row["rps"] > 0, row
         assert 0 < row["p50_ms"] <= row["p99_ms"], row
         assert row["errors"] == 0, row  # no socket errors, and every response was 2xx (no login redirect)
+        assert row["cpu_ms"] is not None and row["cpu_ms"] >= 0, row  # granian's CPU time was read
 
 
 def test_it_compares_each_page_with_the_same_users_minimal_view(bench_run):
