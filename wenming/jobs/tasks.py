@@ -7,11 +7,13 @@ progress, stop when cancelled, build the file in a temporary file and store it o
 from __future__ import annotations
 
 import tempfile
+from pathlib import Path
 
 from django.core.files import File
 from django.db import transaction
 
 from wenming.jobs.services import (
+    JobCancelled,
     JobError,
     RunningJob,
     job_attach_file,
@@ -19,7 +21,6 @@ from wenming.jobs.services import (
     job_progress,
     job_task,
 )
-from wenming.jobs.xlsx import XlsxSheetWriter
 
 ORG_EXPORT_HEADERS = [
     "名称",
@@ -37,9 +38,11 @@ ORG_EXPORT_WIDTHS = [32, 16, 10, 14, 16, 16, 28, 22, 8]
 
 @job_task()
 def export_organisations(run: RunningJob) -> dict:
-    """导出组织名录: every organisation the starter may see, one row each, as an xlsx file."""
+    """导出组织名录: every organisation the starter may see, one row each, as an xlsx file
+    (written by the shared spreadsheet helper, wenming.web.excel: text never becomes a formula)."""
     from wenming.orgs.access import scoped
     from wenming.orgs.models import Organisation
+    from wenming.web.excel import write_xlsx
 
     user = run.user
     if user is None or not user.is_active:
@@ -49,34 +52,44 @@ def export_organisations(run: RunningJob) -> dict:
     )
     total = orgs.count()
     job_progress(run, done=0, total=total, message="正在导出组织名录", force=True)
-    with tempfile.TemporaryFile(suffix=".xlsx") as fh:
-        sheet = XlsxSheetWriter(
-            fh, sheet_name="组织名录", headers=ORG_EXPORT_HEADERS, widths=ORG_EXPORT_WIDTHS
-        )
-        done = 0
-        for org in orgs.iterator(chunk_size=1000):
-            job_check_cancel(run)  # cancelled: the temporary file is discarded, nothing stored
-            sheet.write_row(
-                [
-                    org.name,
-                    org.short_name,
-                    org.get_kind_display(),
-                    org.get_unit_type_display(),
-                    org.region.name,
-                    org.region_code,
-                    org.supervisor.name if org.supervisor else "",
-                    org.credit_code,
-                    "启用" if org.is_active else "停用",
-                ]
-            )
-            done += 1
+    cancelled = False
+
+    def rows():
+        nonlocal cancelled
+        for done, org in enumerate(orgs.iterator(chunk_size=1000), 1):
+            try:
+                job_check_cancel(run)
+            except JobCancelled:
+                # End the sheet normally (so the writer cleans up its own temporary files), then
+                # raise below: the half-written file is discarded with the directory.
+                cancelled = True
+                return
+            yield [
+                org.name,
+                org.short_name,
+                org.get_kind_display(),
+                org.get_unit_type_display(),
+                org.region.name,
+                org.region_code,
+                org.supervisor.name if org.supervisor else "",
+                org.credit_code,
+                "启用" if org.is_active else "停用",
+            ]
             job_progress(run, done=done)
-        sheet.close()
-        job_progress(run, done=done, total=done, message="正在保存文件", force=True)
-        stored = _store_result(fh, name="组织名录.xlsx", user=user)
+
+    with tempfile.TemporaryDirectory(prefix="wenming-export-") as tmp:
+        path = Path(tmp) / "export.xlsx"
+        written = write_xlsx(
+            path, ORG_EXPORT_HEADERS, rows(), sheet_name="组织名录", column_widths=ORG_EXPORT_WIDTHS
+        ).rows
+        if cancelled:
+            raise JobCancelled
+        job_progress(run, done=written, total=written, message="正在保存文件", force=True)
+        with path.open("rb") as fh:
+            stored = _store_result(fh, name="组织名录.xlsx", user=user)
     job_attach_file(run, stored_file=stored)
-    run.done_message = f"已导出 {done} 个组织"
-    return {"organisations": done}
+    run.done_message = f"已导出 {written} 个组织"
+    return {"organisations": written}
 
 
 def _store_result(fh, *, name: str, user):

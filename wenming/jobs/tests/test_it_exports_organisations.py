@@ -139,3 +139,29 @@ def test_it_fails_in_chinese_when_the_file_is_refused(world, settings, django_ca
     assert job.status == JobStatus.FAILED
     assert job.message.startswith("导出文件无法保存：文件过大")
     assert job.result_file is None
+
+
+def test_it_stores_nothing_and_leaves_no_temporary_files_when_cancelled(
+    world, planted, monkeypatch, tmp_path, django_capture_on_commit_callbacks
+):
+    import tempfile
+
+    from wenming.files.models import StoredFile
+    from wenming.jobs import tasks
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the writer keeps its row data
+    checks = []
+
+    def starter_cancels_after_two_rows(run):
+        checks.append(1)
+        if len(checks) > 2:
+            raise services.JobCancelled
+
+    monkeypatch.setattr(tasks, "job_check_cancel", starter_cancels_after_two_rows)
+    files_before = StoredFile.objects.count()
+    with django_capture_on_commit_callbacks(execute=True):
+        job = services.organisation_export_start(user=world.county_a_admin)
+    job.refresh_from_db()
+    assert job.status == JobStatus.CANCELLED and job.progress == 2
+    assert job.result_file is None and StoredFile.objects.count() == files_before
+    assert list(tmp_path.iterdir()) == []
