@@ -45,7 +45,10 @@ class SessionLimitsMiddleware:
                 else:
                     messages.info(request, "登录时间已达上限，请重新登录。")
                 return redirect(f"{settings.LOGIN_URL}?{urlencode({'next': request.get_full_path()})}")
-            if now - seen > _TOUCH_EVERY or "seen_at" not in session:
+            # A page left open polls in the background; that is not activity and must not keep
+            # the session alive (the poll element sends X-Wenming-Poll).
+            polling = request.headers.get("X-Wenming-Poll") == "1"
+            if not polling and (now - seen > _TOUCH_EVERY or "seen_at" not in session):
                 session["seen_at"] = now
                 session.setdefault("auth_at", now)
         return self.get_response(request)
@@ -83,3 +86,21 @@ class SecondFactorMiddleware:
             target = "web:otp_verify" if has_device else "web:otp_setup"
             return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)
+
+
+class HtmxRedirectMiddleware:
+    """htmx follows a 302 itself and would paste the login page into the fragment it swaps.
+    For htmx requests a redirect becomes 204 + ``HX-Redirect``, so the whole page navigates."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.headers.get("HX-Request") == "true" and response.status_code in (301, 302, 303):
+            from django.http import HttpResponse
+
+            location = response["Location"]
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = location
+        return response
