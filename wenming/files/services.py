@@ -145,14 +145,20 @@ def _blob_for(fileobj: BinaryIO, *, sha256: str, size: int, detected: FileType) 
         return Blob.objects.get(sha256=sha256)
 
 
-def file_store(*, upload, organisation, user, purpose: str = "") -> StoredFile:
+def file_store(*, upload, organisation, user, purpose: str = "", private: bool = False) -> StoredFile:
     """Store one upload (a Django ``UploadedFile`` or any named binary file object).
+
+    ``private=True`` files it under no organisation, visible to ``user`` alone (and platform
+    admins): for results whose content follows the user's own scope, such as exports.
 
     Raises :class:`UploadRefused` (a ``ValidationError`` with a Chinese message) before anything
     is stored when the type is not allowed, the file is too large, or an image is corrupt;
     ``PermissionDenied`` when the user may not file uploads under ``organisation``.
     """
-    if not file_may_act_for(user=user, organisation=organisation):
+    if private:
+        if organisation is not None or user is None:
+            raise ValueError("a private file has an owner and no organisation")
+    elif not file_may_act_for(user=user, organisation=organisation):
         raise PermissionDenied("您不能以该组织的名义上传文件")
     declared = getattr(upload, "size", None)
     largest = max(sniff.max_bytes(k) for k in FileKind.values)

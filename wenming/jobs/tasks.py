@@ -95,18 +95,13 @@ def export_organisations(run: RunningJob) -> dict:
 def _store_result(fh, *, name: str, user):
     """Store the export through the files service, owned by the starter alone: what it contains
     depends on their scope, so it is filed under no organisation (like the job itself)."""
-    from wenming.files.models import StoredFile
     from wenming.files.services import file_store
     from wenming.files.sniff import UploadRefused
 
     fh.seek(0)
     try:
         with transaction.atomic():
-            # user=None: system work may file without an organisation; the starter then owns it
-            # (file_store refuses an organisation-less upload by an ordinary user from the page).
-            stored = file_store(upload=File(fh, name=name), organisation=None, user=None, purpose="导出")
-            StoredFile.objects.filter(pk=stored.pk).update(uploaded_by=user)
+            stored = file_store(upload=File(fh, name=name), organisation=None, user=user, purpose="导出", private=True)
     except UploadRefused as exc:  # e.g. larger than the document size limit
         raise JobError("导出文件无法保存：" + "；".join(exc.messages)) from exc
-    stored.uploaded_by = user
     return stored
