@@ -79,7 +79,12 @@ def audit_entries(*, user, filters: AuditFilters) -> QuerySet[AuditEntry]:
     if filters.object_type:
         qs = qs.filter(object_type=filters.object_type)
     if filters.q:
-        qs = qs.filter(Q(object_repr__icontains=filters.q) | Q(object_id=filters.q))
+        # An import is one entry listing every record it created: find it by any of their codes.
+        qs = qs.filter(
+            Q(object_repr__icontains=filters.q)
+            | Q(object_id=filters.q)
+            | Q(action=Action.IMPORT, changes__icontains=filters.q)
+        )
     return qs.order_by("-seq")
 
 
@@ -104,22 +109,61 @@ def object_type_label(object_type: str) -> str:
         return object_type
 
 
+# Names of common fields that models leave without a Chinese verbose_name.
+COMMON_FIELD_LABELS = {
+    "id": "编号",
+    "created_at": "创建时间",
+    "updated_at": "修改时间",
+    "organisation": "组织",
+    "department": "科室",
+    "user": "用户",
+    "parent": "上级",
+    "sort_order": "排序",
+    "is_active": "启用",
+    "email": "电子邮箱",
+    "username": "用户名",
+    "display_name": "姓名",
+    "phone": "手机号",
+    "password": "密码",
+    "last_login": "最近登录",
+    "date_joined": "注册时间",
+    "is_staff": "后台权限",
+    "is_superuser": "超级用户",
+    "first_name": "名",
+    "last_name": "姓",
+}
+# Marker in a field's "choices": its values are ids of other records, shown as "#id".
+REFERENCE = "\x00ref"
+# Shown on the entry's own page but left out of the list, where they are noise.
+LIST_HIDDEN_FIELDS = {"id", "created_at", "prefix", "region_code"}
+
+
 @lru_cache(maxsize=2048)
-def field_label(object_type: str, name: str) -> str:
-    """A changed field's Chinese name, when the model gives one."""
+def _field_info(object_type: str, name: str) -> tuple[str, dict]:
+    """A changed field's Chinese name and its choice labels, when the model gives them."""
+    base = name[:-3] if name.endswith("_id") else name
+    fallback = COMMON_FIELD_LABELS.get(base, name)
     try:
         model = apps.get_model(object_type)
     except (LookupError, ValueError):
-        return name
-    for candidate in (name, name[:-3] if name.endswith("_id") else name):
+        return fallback, {}
+    for candidate in (name, base):
         try:
             field = model._meta.get_field(candidate)
         except FieldDoesNotExist:
             continue
-        verbose = getattr(field, "verbose_name", None)
-        if verbose and str(verbose) != candidate.replace("_", " "):
-            return str(verbose)
-    return name
+        verbose = str(getattr(field, "verbose_name", "") or "")
+        # Django's default verbose name is the field name with spaces: that is not a label.
+        label = verbose if verbose and verbose != field.name.replace("_", " ") else fallback
+        if field.is_relation:
+            return label, {REFERENCE: ""}
+        choices = {str(k): str(v) for k, v in (getattr(field, "flatchoices", None) or [])}
+        return label, choices
+    return fallback, {}
+
+
+def field_label(object_type: str, name: str) -> str:
+    return _field_info(object_type, name)[0]
 
 
 @dataclass(frozen=True)
@@ -130,30 +174,39 @@ class Change:
     after: str
 
 
-def _show(value: Any) -> str:
+def _show(value: Any, choices: dict | None = None) -> str:
     if value is None or value == "":
         return "（空）"
     if value is True:
         return "是"
     if value is False:
         return "否"
-    if isinstance(value, (list, dict)):
-        import json
-
-        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dict):
+        return "；".join(f"{k} {_show(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return "、".join(_show(v) for v in value)
+    if choices:
+        if REFERENCE in choices:
+            return f"#{value}"
+        if str(value) in choices:
+            return choices[str(value)]
     return str(value)
 
 
-def describe_changes(entry: AuditEntry) -> list[Change]:
-    """before → after per field, readable. ``changes`` is {field: [before, after]} for diffs; an
-    entry written with free-form changes (an import's counts) shows each value as "after"."""
+def describe_changes(entry: AuditEntry, *, brief: bool = False) -> list[Change]:
+    """before → after per field, readable: Chinese field names, choice labels instead of codes.
+    ``changes`` is {field: [before, after]} for diffs; an entry written with free-form changes
+    (an import's counts) shows each value as "after". ``brief`` leaves out bookkeeping fields."""
     out = []
     for name, value in (entry.changes or {}).items():
+        if brief and name in LIST_HIDDEN_FIELDS:
+            continue
         if isinstance(value, list) and len(value) == 2:
             before, after = value
         else:
             before, after = None, value
-        out.append(Change(name, field_label(entry.object_type, name), _show(before), _show(after)))
+        label, choices = _field_info(entry.object_type, name)
+        out.append(Change(name, label, _show(before, choices), _show(after, choices)))
     return out
 
 

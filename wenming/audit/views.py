@@ -35,7 +35,7 @@ def entry_list(request):
     filters = selectors.AuditFilters.from_query(request.GET)
     qs = selectors.audit_entries(user=request.user, filters=filters)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [(e, selectors.describe_changes(e)) for e in page.object_list]
+    rows = [(e, selectors.describe_changes(e, brief=True)) for e in page.object_list]
     return render(
         request,
         "audit/entry_list.html",

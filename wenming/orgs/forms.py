@@ -212,7 +212,8 @@ class MembershipFields(forms.Form):
             self.fields["organisation"].queryset = organisations
             self.fields["organisation"].empty_label = "请选择组织"
             self.fields["organisation"].label_from_instance = lambda o: f"{o.name}（{o.region_code}）"
-            self.fields["organisation"].help_text = "平台管理员角色不选组织"
+            if scope.is_platform:
+                self.fields["organisation"].help_text = "平台管理员角色不选组织"
         self.fields["department"].queryset = departments
         self.fields["department"].label_from_instance = lambda d: f"{d.organisation.name} · {d.name}"
         self.fields["department"].empty_label = "（不适用）"

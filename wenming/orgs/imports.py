@@ -145,7 +145,9 @@ def region_import(*, file, user, source_name: str) -> ImportReport:
     """Check the file and, only if every row is clean, create its new regions (all or nothing)."""
     report = region_import_check(file=file, user=user)
     if report.ok and report.to_create:
-        report.created = services.region_import_apply(items=report.to_create, source_name=source_name)
+        report.created = services.region_import_apply(
+            items=report.to_create, source_name=source_name, unchanged=report.unchanged
+        )
     return report
 
 

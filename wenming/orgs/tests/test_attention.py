@@ -86,7 +86,7 @@ def test_unit_admins_see_departments_without_a_lead_and_the_link_lists_them(clie
     assert item.href == f"/orgs/{world.unit_a.pk}/departments/?no_lead=1"
     login(world.unit_a_admin)
     html = client.get(item.href).content.decode()
-    assert set(re.findall(r"<td>([^<]+)</td>\s*<td>", html)) == {"财务科", "宣传科"}
+    assert set(re.findall(r'<div class="fw-bold">([^<]+)</div>', html)) == {"财务科", "宣传科"}
     home = client.get("/").content.decode()
     assert item.href in home
 

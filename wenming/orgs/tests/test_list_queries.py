@@ -73,6 +73,7 @@ def test_list_pages_do_not_grow_with_the_rows(client, login, world, django_asser
         response = client.get(url)
     body = response.content.decode()
     assert marker in body
-    assert body.count("<tr>") == 50 + 1  # a full page of 50 rows and the header row
+    rows = body.count('data-testid="audit-entry"') if url.startswith("/audit/") else body.count("<tr>") - 1
+    assert rows == 50  # a full page
     assert "第 1 / " in body  # paginated
     assert queries_for(client, url) == few, f"{url}: more queries for a full page than for a few rows"

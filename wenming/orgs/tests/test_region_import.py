@@ -20,7 +20,7 @@ def run(user, file):
         return imports.region_import(file=file, user=user, source_name=file.name)
 
 
-def test_it_creates_a_subtree_in_any_row_order_parents_first(world):
+def test_it_creates_a_subtree_in_any_row_order_parents_first(client, login, world):
     before_seq = AuditEntry.objects.order_by("-seq").values_list("seq", flat=True).first()
     rows = [
         ["东城区区划清单（2026）"],  # a title row above the header
@@ -37,15 +37,21 @@ def test_it_creates_a_subtree_in_any_row_order_parents_first(world):
     assert (town.level, town.parent, town.prefix) == (4, world.county_a, "990102001")
     assert (village.level, village.parent_id, village.name) == (5, town.pk, "朝阳街道幸福社区")
 
-    entries = AuditEntry.objects.filter(seq__gt=before_seq).order_by("seq")
-    creates = [e for e in entries if e.action == Action.CREATE]
-    assert sorted(e.object_repr for e in creates) == ["新华街道", "朝阳街道", "朝阳街道幸福社区"]
-    assert all(e.actor_label == "city_admin" for e in entries)
-    (summary,) = [e for e in entries if e.action == Action.IMPORT]
-    assert summary.changes["新增"] == 3
-    assert summary.changes["文件"] == "区划.xlsx"
-    # filed under the common ancestor, so the office that imported sees its own import
-    assert summary.region_code == "990102000000"
+    # one IMPORT entry per file, listing every region it created (see services.region_import_apply)
+    (entry,) = AuditEntry.objects.filter(seq__gt=before_seq)
+    assert (entry.action, entry.object_type, entry.actor_label) == (Action.IMPORT, "orgs.region", "city_admin")
+    assert entry.changes["文件"] == "区划.xlsx" and entry.changes["新增"] == 3
+    assert entry.changes["新增区划"] == {
+        "990102001000": "朝阳街道",
+        "990102001001": "朝阳街道幸福社区",
+        "990102002000": "新华街道",
+    }
+    # filed under the common ancestor, so the office that imported sees its own import …
+    assert entry.region_code == "990102000000"
+    # … and finds it on the audit page by any of the created codes
+    client.get("/")
+    login(world.county_a_admin)
+    assert f'href="/audit/{entry.pk}/"' in client.get("/audit/?q=990102001001").content.decode()
 
 
 @pytest.mark.parametrize("encoding,bom", [("utf-8", ""), ("utf-8", "\ufeff"), ("gb18030", "")])
@@ -96,6 +102,14 @@ def test_regions_that_exist_with_the_same_name_are_skipped(world):
     assert report.ok
     assert report.unchanged == 1
     assert [r.code for r in report.created] == ["990102005000"]
+    assert AuditEntry.objects.filter(action=Action.IMPORT).latest("seq").changes["已存在未改动"] == 1
+
+
+def test_a_file_of_known_regions_changes_nothing_and_writes_no_entry(world):
+    entries = AuditEntry.objects.count()
+    report = run(world.city_admin, upload([HEADER, ["990102000000", "东城区"]]))
+    assert report.ok and report.created == [] and report.unchanged == 1
+    assert AuditEntry.objects.count() == entries
 
 
 def test_an_office_admin_imports_only_inside_their_subtree(world):
@@ -170,3 +184,21 @@ def test_the_page_is_refused_to_unit_admins_and_the_template_downloads(client, l
 
     table = read_table(b"".join(response.streaming_content), max_rows=5, max_bytes=10**6, required_headers=HEADER)
     assert table.rows[0].get("区划代码") == "990102000000"
+
+
+def test_a_full_size_file_imports_in_a_bounded_number_of_queries(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    rows = [HEADER]
+    for town in range(1, 51):
+        rows.append([f"990102{town:03d}000", f"街道{town}"])
+        rows += [[f"990102{town:03d}{v:03d}", f"社区{town}-{v}"] for v in range(1, 100)]
+    assert len(rows) - 1 == imports.MAX_ROWS
+    with CaptureQueriesContext(connection) as ctx:
+        report = run(world.city_admin, upload(rows))
+    assert report.ok and len(report.created) == imports.MAX_ROWS
+    # validation reads in one go, creation is bulk by level, the audit is one entry: no per-row queries
+    assert len(ctx.captured_queries) < 60, len(ctx.captured_queries)
+    assert Region.objects.filter(code__startswith="990102050").count() == 100
+    assert Region.objects.get(code="990102050099").parent.code == "990102050000"
