@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from wenming.orgs import forms, imports, selectors, services
-from wenming.orgs.access import access, get_scope, require_role, scoped
+from wenming.orgs.access import access, get_scope, require_admin_of, require_role, scoped
 from wenming.orgs.models import Department, Membership, Organisation, OrgKind, Region, Role, UnitType
 from wenming.orgs.regions import Level
 from wenming.web.excel import xlsx_response
@@ -302,8 +302,7 @@ def department_list(request, org_id: int):
     can_manage = services.may_manage_departments(scope=scope, organisation=org)
     form = forms.DepartmentForm(request.POST or None, organisation=org)
     if request.method == "POST":
-        if not can_manage:
-            raise PermissionDenied("您没有管理该单位科室的权限")
+        require_admin_of(request.user, org)
         if form.is_valid():
             try:
                 dept = services.department_create(
@@ -339,8 +338,7 @@ def department_list(request, org_id: int):
 
 def _managed_department(request, department_id: int) -> Department:
     dept = access(Department.objects.select_related("organisation"), request.user, pk=department_id)
-    if not services.may_manage_departments(scope=get_scope(request.user), organisation=dept.organisation):
-        raise PermissionDenied("您没有管理该单位科室的权限")
+    require_admin_of(request.user, dept.organisation)  # the unit's admin or an office admin above it
     return dept
 
 

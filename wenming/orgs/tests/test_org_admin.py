@@ -7,7 +7,8 @@ import pytest
 from wenming.audit.models import Action, AuditEntry
 from wenming.orgs import services
 from wenming.orgs.forms import is_valid_credit_code
-from wenming.orgs.models import Organisation, OrgKind
+from wenming.orgs.models import Organisation, OrgKind, UnitType
+from wenming.orgs.tests.helpers import as_user
 
 pytestmark = pytest.mark.django_db
 
@@ -156,3 +157,37 @@ def test_may_create_organisation_rules(world):
     assert not services.may_create_organisation(scope=county, kind="office", region=world.county_a)
     assert not services.may_create_organisation(scope=county, kind="unit", region=world.county_b)
     assert services.may_create_organisation(scope=get_scope(world.platform), kind="office", region=world.province)
+
+
+def test_offices_and_units_belong_to_regions_and_departments_to_units(world):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError, match="只有创建单位可以设置科室"):
+        services.department_create(organisation=world.county_a_office, name="办公室")
+    with pytest.raises(ValidationError, match="请选择单位类型"):
+        services.organisation_create(kind=OrgKind.UNIT, name="无类型单位", region=world.county_a)
+    with pytest.raises(ValidationError, match="文明办不设单位类型"):
+        services.organisation_create(kind=OrgKind.OFFICE, name="带类型文明办", region=world.county_a, unit_type="organ")
+    school = services.organisation_create(
+        kind=OrgKind.UNIT, name="东城区第二小学", region=world.county_a, unit_type=UnitType.SCHOOL, supervisor=world.unit_a
+    )
+    assert (school.region_code, school.supervisor) == ("990102000000", world.unit_a)
+
+
+def test_the_list_filters_by_kind_type_region_and_status(client, login, world):
+    import re
+
+    with as_user(world.platform):
+        closed = services.organisation_create(kind=OrgKind.UNIT, name="已停用的学校", region=world.county_a, unit_type=UnitType.SCHOOL)
+        services.organisation_update(org=closed, is_active=False)
+    login(world.city_admin)
+
+    def names(query: str) -> set[str]:
+        return set(re.findall(r'<td><a href="/orgs/\d+/">([^<]+)</a>', client.get("/orgs/?" + query).content.decode()))
+
+    assert names("kind=office") == {"示范市文明办", "东城区文明办", "西湖区文明办"}
+    assert names("unit_type=hospital") == {"西湖区医院"}
+    assert names("region=990102&kind=unit") == {"东城区执法局", "已停用的学校"}
+    assert names("region=990102&kind=unit&active=1") == {"东城区执法局"}
+    assert names("active=0") == {"已停用的学校"}
+    assert names("q=执法") == {"东城区执法局"}
