@@ -68,7 +68,9 @@ def render(bench: BenchRun) -> str:
     m = bench.machine
     ran = [r for r in bench.runs if not r.skipped]
     failed = [
-        f"{r.label}: {row.scenario.label} @{row.result.connections}"
+        f"{r.label} {row.scenario.label} @{row.result.connections} ("
+        + ", ".join(c.name for c in row.checks if not c.passed)
+        + ")"
         for r in ran
         for row in r.rows
         if not row.passed
@@ -94,7 +96,7 @@ def render(bench: BenchRun) -> str:
         + "".join(f", {r.label} {r.info.get('version')}" for r in ran),
         f"- **Server:** granian WSGI, {c.workers} workers × {c.threads} blocking threads, DEBUG off, "
         f"CONN_MAX_AGE={c.conn_max_age} s, whitenoise manifest static files, WENMING_DEMO=1 (second factor off "
-        f"for the demo admins; nothing else changes), signed in as `{c.user}`",
+        f"for the demo admins, cookies without the Secure flag over plain HTTP), signed in as `{c.user}`",
         f"- **Load:** {bench.tool} {bench.tool_version} in a separate process on 127.0.0.1, keep-alive, "
         f"{c.duration:g} s per scenario after a {c.warmup:g} s warm-up per page, connections {c.connections}",
         f"- **Targets:** home ≥ 20 % and the 50-row list ≥ 15 % of the minimal view's req/s at each connection "

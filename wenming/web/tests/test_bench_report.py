@@ -123,7 +123,7 @@ def test_the_report_names_each_missed_target(tmp_path):
     report.write(bench(tmp_path, rows(org_list=result(50, non2xx=2))), path)
     text = path.read_text()
     assert text.startswith(report.DEFAULT_INTRO.rstrip())
-    assert "**targets missed** — SQLite: 组织列表（50 行） @16" in text
+    assert "**targets missed** — SQLite 组织列表（50 行） @16 (errors, ratio)" in text
     assert "**FAIL** (errors, ratio)" in text
     assert not bench(tmp_path, rows(org_list=result(50))).passed
 
