@@ -16,8 +16,8 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def world(db, request):
-    from wenming.orgs.models import Region
     from tests.world import build_world, load_world
+    from wenming.orgs.models import Region
 
     if not Region.objects.filter(code="990100000000").exists():
         return build_world()

@@ -149,9 +149,10 @@ def scoped(qs: QuerySet | type[Model], user) -> QuerySet:
 
 def access(qs: QuerySet | type[Model], user, **lookup) -> Any:
     """Fetch one object the user may see, or raise 404 (never reveal that it exists)."""
+    qs = scoped(qs, user)
     try:
-        return scoped(qs, user).get(**lookup)
-    except (qs.model.DoesNotExist if isinstance(qs, QuerySet) else qs.DoesNotExist, ValueError) as exc:
+        return qs.get(**lookup)
+    except (qs.model.DoesNotExist, ValueError) as exc:
         raise Http404("未找到") from exc
 
 

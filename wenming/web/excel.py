@@ -285,7 +285,8 @@ def read_table(
             break
     if header_index is None:
         raise TableError(
-            f"没有找到表头：前 {HEADER_SEARCH_ROWS} 行中须有一行包含列 " + "、".join(f"“{h}”" for h in required)
+            f"没有找到表头：前 {HEADER_SEARCH_ROWS} 行中须有一行包含列 "
+            + "、".join(f"“{h}”" for h in required)
         )
 
     extras = {}
@@ -339,7 +340,26 @@ def write_xlsx(
     column_widths: Sequence[int] | None = None,
 ) -> ExportResult:
     """Write one sheet in constant memory. Returns how many rows were written and whether the
-    iterator had more than ``max_rows`` (then a note row says so)."""
+    iterator had more than ``max_rows`` (then a note row says so).
+
+    xlsxwriter's constant-memory mode spools each row to a temporary file; they live in a private
+    directory that is removed even when ``rows`` raises half-way, so a failed export leaves nothing."""
+    with tempfile.TemporaryDirectory(prefix="wenming-xlsx-") as spool:
+        return _write_xlsx(
+            target,
+            headers,
+            rows,
+            spool=spool,
+            sheet_name=sheet_name,
+            max_rows=max_rows,
+            truncated_note=truncated_note,
+            column_widths=column_widths,
+        )
+
+
+def _write_xlsx(
+    target, headers, rows, *, spool, sheet_name, max_rows, truncated_note, column_widths
+) -> ExportResult:
     import xlsxwriter
 
     workbook = xlsxwriter.Workbook(
@@ -350,7 +370,7 @@ def write_xlsx(
             "strings_to_urls": False,
             "strings_to_numbers": False,
             "default_date_format": "yyyy-mm-dd",
-            "tmpdir": tempfile.gettempdir(),
+            "tmpdir": spool,
         },
     )
     sheet = workbook.add_worksheet(sheet_name[:31])
@@ -360,7 +380,11 @@ def write_xlsx(
     note_fmt = workbook.add_format({"bold": True, "font_color": "#B91C1C"})
     for col, header in enumerate(headers):
         sheet.write_string(0, col, str(neutralise(header)), bold)
-        width = column_widths[col] if column_widths and col < len(column_widths) else max(10, len(str(header)) * 2 + 2)
+        width = (
+            column_widths[col]
+            if column_widths and col < len(column_widths)
+            else max(10, len(str(header)) * 2 + 2)
+        )
         sheet.set_column(col, col, width)
     sheet.freeze_panes(1, 0)
     written = 0

@@ -306,3 +306,17 @@ def test_every_exported_formula_string_is_neutralised(rows, tmp_path_factory):
                 else:
                     assert got == value
                 assert not (isinstance(got, str) and got[:1] in ("=", "+", "-", "@"))
+
+
+def test_write_xlsx_leaves_no_spool_files_when_the_rows_fail(tmp_path, monkeypatch):
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+
+    def rows():
+        yield ["甲", 1]
+        raise RuntimeError("数据库中断")
+
+    with pytest.raises(RuntimeError):
+        write_xlsx(tmp_path / "out.xlsx", ["名称", "数量"], rows())
+    assert list(tmp_path.iterdir()) == []

@@ -9,7 +9,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         from wenming.orgs.models import Membership
 
-        self.stdout.write("演示账号（密码均为 %s）：" % DEMO_PASSWORD)
+        self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
         for username, display, role, _key in PERSONAS:
             m = Membership.objects.filter(user__username=username, role=role).select_related("organisation").first()
             where = m.organisation.name if m and m.organisation else "全平台"
