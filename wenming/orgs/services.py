@@ -102,7 +102,17 @@ def department_create(*, organisation: Organisation, name: str, sort_order: int 
     return dept
 
 
-def user_create(*, username: str, display_name: str, password: str | None, phone: str = "", email: str = "") -> User:
+def user_create(
+    *,
+    username: str,
+    display_name: str,
+    password: str | None,
+    phone: str = "",
+    email: str = "",
+    organisation: Organisation | None = None,
+) -> User:
+    """Create a user and their profile. ``organisation`` (the one they join first) files the
+    audit entry under it, so that organisation's office admins see who was created."""
     from django.contrib.auth.password_validation import validate_password
 
     if User.objects.filter(username=username).exists():
@@ -116,7 +126,14 @@ def user_create(*, username: str, display_name: str, password: str | None, phone
             user.set_unusable_password()
         user.save()
         Profile.objects.create(user=user, display_name=display_name, phone=phone)
-        audit_record(action=Action.CREATE, obj=user, object_repr=f"{display_name}（{username}）", after=snapshot(user))
+        audit_record(
+            action=Action.CREATE,
+            obj=user,
+            object_repr=f"{display_name}（{username}）",
+            after=snapshot(user),
+            region_code=organisation.region_code if organisation else "",
+            org_id=organisation.pk if organisation else None,
+        )
     return user
 
 
@@ -410,7 +427,14 @@ def user_onboard(
     generated; the password is returned so it can be shown once and never again."""
     password = password or password_generate()
     with transaction.atomic():
-        user = user_create(username=username, display_name=display_name, password=password, phone=phone, email=email)
+        user = user_create(
+            username=username,
+            display_name=display_name,
+            password=password,
+            phone=phone,
+            email=email,
+            organisation=organisation,
+        )
         membership_add(user=user, role=role, organisation=organisation, department=department)
     return user, password
 
