@@ -16,10 +16,9 @@ from wenming.bench import report
 from wenming.bench.runner import ORDER, SCENARIOS
 
 
-@pytest.fixture(scope="module")
-def bench_run(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("bench")
-    output = tmp / "benchmarks.md"
+def test_it_runs_end_to_end_on_sqlite(tmp_path):
+    # One test, one run: under pytest-xdist a module fixture would start the bench once per worker.
+    output = tmp_path / "benchmarks.md"
     output.write_text("# Hand-written intro\n\nKept across runs.\n")
     call_command(
         "bench",
@@ -29,15 +28,18 @@ def bench_run(tmp_path_factory):
         "--connections",
         "4",
         "--var-dir",
-        str(tmp / "var"),
+        str(tmp_path / "var"),
         "--output",
         str(output),
     )
-    return tmp, output, json.loads((tmp / "var" / "results.json").read_text())
+    results = json.loads((tmp_path / "var" / "results.json").read_text())
+    check_every_scenario_was_measured_without_errors(results)
+    check_each_page_is_compared_with_the_same_users_minimal_view(results)
+    check_real_pages_were_served_to_a_signed_in_user(results)
+    check_the_report_is_below_the_marker_and_keeps_the_intro(output, results)
 
 
-def test_it_measures_every_scenario_without_errors(bench_run):
-    _, _, results = bench_run
+def check_every_scenario_was_measured_without_errors(results):
     (db,) = results["databases"]
     assert db["key"] == "sqlite" and not db["skipped"]
     assert [(r["scenario"], r["phase"]) for r in db["rows"]] == [(s.key, phase) for s, phase in ORDER]
@@ -49,8 +51,7 @@ def test_it_measures_every_scenario_without_errors(bench_run):
         assert row["cpu_ms"] is not None and row["cpu_ms"] >= 0, row  # granian's CPU time was read
 
 
-def test_it_compares_each_page_with_the_same_users_minimal_view(bench_run):
-    _, _, results = bench_run
+def check_each_page_is_compared_with_the_same_users_minimal_view(results):
     rows = {(r["scenario"], r["phase"]): r for r in results["databases"][0]["rows"]}
     signed_in = (rows[("minimal", "before")]["rps"] + rows[("minimal", "after")]["rps"]) / 2
     for key in ("home", "org_list"):
@@ -61,8 +62,7 @@ def test_it_compares_each_page_with_the_same_users_minimal_view(bench_run):
     assert rows[("login", "")]["baseline_rps"] == rows[("minimal_public", "")]["rps"]
 
 
-def test_it_serves_real_pages_to_a_signed_in_user_with_enough_rows(bench_run):
-    _, _, results = bench_run
+def check_real_pages_were_served_to_a_signed_in_user(results):
     db = results["databases"][0]
     assert db["info"]["debug"] is False and db["info"]["conn_max_age"] > 0
     assert db["info"]["orgs_visible"] >= 50
@@ -72,8 +72,7 @@ def test_it_serves_real_pages_to_a_signed_in_user_with_enough_rows(bench_run):
     assert results["machine"]["cores"] and results["machine"]["python"]
 
 
-def test_it_writes_the_report_below_the_marker_and_keeps_the_intro(bench_run):
-    _, output, results = bench_run
+def check_the_report_is_below_the_marker_and_keeps_the_intro(output, results):
     text = output.read_text()
     intro, _, tables = text.partition(report.MARKER)
     assert intro.startswith("# Hand-written intro\n\nKept across runs.")
