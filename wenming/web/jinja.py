@@ -4,17 +4,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.templatetags.static import static
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from jinja2 import Environment, StrictUndefined, pass_context
 from markupsafe import Markup
 
+from wenming.web.links import url
 from wenming.web.nav import nav_for
-
-
-def url(name: str, *args, **kwargs) -> str:
-    return reverse(name, args=args or None, kwargs=kwargs or None)
 
 
 def localtime(value, fmt: str = "Y-m-d H:i") -> str:
@@ -25,10 +21,32 @@ def localtime(value, fmt: str = "Y-m-d H:i") -> str:
     return date_format(value, fmt)
 
 
+_choice_labels: dict[tuple, tuple[str, dict]] = {}
+
+
+def display(obj, field_name: str) -> str:
+    """The label of a choices field, like ``obj.get_FOO_display()`` but from a table built once
+    per model, field and language: Django rebuilds and re-translates the whole choices list on
+    every call, which was a third of a 50-row list page's time."""
+    from django.utils import translation
+
+    key = (type(obj), field_name, translation.get_language())
+    entry = _choice_labels.get(key)
+    if entry is None:
+        field = obj._meta.get_field(field_name)
+        entry = (field.attname, {k: str(v) for k, v in field.flatchoices})
+        _choice_labels[key] = entry
+    attname, labels = entry
+    value = getattr(obj, attname)
+    return labels.get(value, "" if value is None else str(value))
+
+
 def attrs(**kwargs) -> Markup:
     from django.utils.html import format_html_join
 
-    return format_html_join(" ", '{}="{}"', ((k.replace("_", "-"), v) for k, v in kwargs.items() if v is not None))
+    return format_html_join(
+        " ", '{}="{}"', ((k.replace("_", "-"), v) for k, v in kwargs.items() if v is not None)
+    )
 
 
 @pass_context
@@ -59,5 +77,5 @@ def environment(**options) -> Environment:
             "querystring": querystring,
         }
     )
-    env.filters.update({"localtime": localtime, "attrs": attrs})
+    env.filters.update({"localtime": localtime, "attrs": attrs, "display": display})
     return env

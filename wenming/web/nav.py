@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.urls import reverse
-
 from wenming.orgs.access import get_scope
 from wenming.orgs.models import Role
+from wenming.web.links import url
 
 
 @dataclass(frozen=True)
@@ -41,7 +40,7 @@ def nav_for(request) -> list[dict]:
     for item in NAV:
         if item.roles and not scope.has_role(*item.roles):
             continue
-        href = reverse(item.url_name)
+        href = url(item.url_name)
         active = path == href if href == "/" else path.startswith(href)
         items.append({"label": item.label, "href": href, "active": active, "section": item.section})
     return items
