@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from wenming.orgs import selectors
 from wenming.orgs.access import get_scope
-from wenming.web.home import AttentionItem, attention_provider
+from wenming.web.home import AttentionItem, ChartSlice, HomeChart, attention_provider, home_chart
 
 SECTION = "组织管理"
 
@@ -57,4 +57,27 @@ def departments_without_lead(request) -> list[AttentionItem]:
             href=reverse("orgs:department_list", args=[row["organisation_id"]]) + "?no_lead=1",
         )
         for row in rows
+    ]
+
+
+@home_chart
+def unit_types_chart(request) -> list[HomeChart]:
+    """Offices: the units in their subtree by type; each slice opens the filtered list."""
+    scope = get_scope(request.user)
+    if not (scope.is_platform or scope.region_prefixes):
+        return []
+    from wenming.orgs.models import UnitType
+
+    base = reverse("orgs:org_list")
+    labels = dict(UnitType.choices)
+    rows = selectors.unit_type_counts(user=request.user)  # one grouped query
+    return [
+        HomeChart(
+            title="辖区创建单位构成",
+            kind="pie",
+            slices=[
+                ChartSlice(label=str(labels.get(t, t)), value=n, href=f"{base}?kind=unit&unit_type={t}")
+                for t, n in rows
+            ],
+        )
     ]

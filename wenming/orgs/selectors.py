@@ -96,6 +96,18 @@ LIST_FIELDS = (
 )
 
 
+def unit_type_counts(*, user) -> list[tuple[str, int]]:
+    """(unit_type, number of units) in the user's scope, largest first."""
+    return list(
+        scoped(Organisation, user)
+        .filter(kind=OrgKind.UNIT)
+        .order_by()
+        .values_list("unit_type")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "unit_type")
+    )
+
+
 def departments_without_lead(*, user) -> QuerySet[Department]:
     """Departments of the units this user administers that have no dept_lead."""
     scope = get_scope(user)

@@ -27,6 +27,36 @@ def attention_provider(func: Provider) -> Provider:
     return func
 
 
+@dataclass(frozen=True)
+class ChartSlice:
+    label: str
+    value: int
+    href: str  # the records behind the figure
+
+
+@dataclass(frozen=True)
+class HomeChart:
+    title: str
+    kind: str  # "pie" or "bar"
+    slices: list[ChartSlice]
+
+
+ChartProvider = Callable[[object], list[HomeChart]]
+_chart_providers: list[ChartProvider] = []
+
+
+def home_chart(func: ChartProvider) -> ChartProvider:
+    _chart_providers.append(func)
+    return func
+
+
+def charts_for(request) -> list[HomeChart]:
+    charts: list[HomeChart] = []
+    for provider in _chart_providers:
+        charts.extend(c for c in provider(request) if any(s.value for s in c.slices))
+    return charts
+
+
 def attention_for(request) -> list[AttentionItem]:
     items: list[AttentionItem] = []
     for provider in _providers:

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from wenming.audit.models import Action
 from wenming.audit.services import audit_record
-from wenming.web.home import attention_for
+from wenming.web.home import attention_for, charts_for
 
 
 def _safe_next(request, default: str = "/") -> str:
@@ -88,7 +88,20 @@ def logout_view(request):
 
 
 def home(request):
-    return render(request, "web/home.html", {"title": "工作台", "attention": attention_for(request)})
+    charts = charts_for(request)
+    return render(
+        request,
+        "web/home.html",
+        {
+            "title": "工作台",
+            "attention": attention_for(request),
+            "charts": charts,
+            "charts_json": [
+                {"title": c.title, "kind": c.kind, "data": [{"name": s.label, "value": s.value, "href": s.href} for s in c.slices]}
+                for c in charts
+            ],
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
