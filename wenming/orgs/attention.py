@@ -9,14 +9,32 @@ Each item's count is the size of exactly the list its link opens:
 
 from __future__ import annotations
 
+import functools
+
 from django.db.models import Count
 from django.urls import reverse
+from django.utils import translation
 
 from wenming.orgs import selectors
 from wenming.orgs.access import get_scope
+from wenming.orgs.models import UnitType
 from wenming.web.home import AttentionItem, ChartSlice, HomeChart, attention_provider, home_chart
+from wenming.web.links import url
 
 SECTION = "组织管理"
+
+
+@functools.lru_cache(maxsize=8)
+def _unit_type_labels(language: str) -> dict[str, str]:
+    return {value: str(label) for value, label in UnitType.choices}
+
+
+def _overview(request) -> list[tuple[str, int, int]]:
+    """One grouped query shared by the attention card and the chart of this request."""
+    cached = getattr(request, "_wenming_unit_overview", None)
+    if cached is None:
+        cached = request._wenming_unit_overview = selectors.unit_overview(user=request.user)
+    return cached
 
 
 @attention_provider
@@ -24,13 +42,13 @@ def units_without_admin(request) -> list[AttentionItem]:
     scope = get_scope(request.user)
     if not (scope.is_platform or scope.admin_prefixes):
         return []
-    count = selectors.units_without_admin(user=request.user).count()  # one query
+    count = sum(row[2] for row in _overview(request))
     return [
         AttentionItem(
             section=SECTION,
             label="未设置创建办管理员的单位",
             count=count,
-            href=reverse("orgs:org_list") + "?no_admin=1",
+            href=url("orgs:org_list") + "?no_admin=1",
         )
     ]
 
@@ -66,18 +84,15 @@ def unit_types_chart(request) -> list[HomeChart]:
     scope = get_scope(request.user)
     if not (scope.is_platform or scope.region_prefixes):
         return []
-    from wenming.orgs.models import UnitType
-
-    base = reverse("orgs:org_list")
-    labels = dict(UnitType.choices)
-    rows = selectors.unit_type_counts(user=request.user)  # one grouped query
+    base = url("orgs:org_list")
+    labels = _unit_type_labels(translation.get_language())
     return [
         HomeChart(
             title="辖区创建单位构成",
             kind="pie",
             slices=[
                 ChartSlice(label=str(labels.get(t, t)), value=n, href=f"{base}?kind=unit&unit_type={t}")
-                for t, n in rows
+                for t, n, _missing in _overview(request)
             ],
         )
     ]

@@ -96,14 +96,18 @@ LIST_FIELDS = (
 )
 
 
-def unit_type_counts(*, user) -> list[tuple[str, int]]:
-    """(unit_type, number of units) in the user's scope, largest first."""
+def unit_overview(*, user) -> list[tuple[str, int, int]]:
+    """(unit_type, units in scope, of which active, administered and without a unit admin), in
+    one grouped query for the home page. The second figure counts exactly what
+    :func:`units_without_admin` lists, the first what the org list shows for that type."""
+    scope = get_scope(user)
+    missing = Q(is_active=True) & administered_q(scope) & ~Q(_has_unit_admin())
     return list(
         scoped(Organisation, user)
         .filter(kind=OrgKind.UNIT)
         .order_by()
         .values_list("unit_type")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("pk"), without_admin=Count("pk", filter=missing))
         .order_by("-n", "unit_type")
     )
 
