@@ -38,7 +38,9 @@ class OrganisationOut(Schema):
 
     @staticmethod
     def resolve_region_name(obj) -> str:
-        return obj.region.name
+        # List queries annotate the name (organisation_list); a single object has its region.
+        name = getattr(obj, "region_name", None)
+        return name if name is not None else obj.region.name
 
     @staticmethod
     def resolve_unit_type_label(obj) -> str:

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
@@ -55,7 +55,6 @@ def organisation_list(
     no_admin: bool = False,
 ) -> QuerySet[Organisation]:
     qs = units_without_admin(user=user) if no_admin else scoped(Organisation, user)
-    qs = qs.select_related("region", "supervisor")
     if q:
         qs = qs.filter(Q(name__contains=q) | Q(short_name__contains=q))
     if kind:
@@ -75,25 +74,21 @@ def organisation_list(
         .annotate(n=Count("pk"))
         .values("n")
     )
+    # Names of the region and supervisor come as columns, not as two more model instances per
+    # row (building those was a sixth of the page).
     return (
         qs.only(*LIST_FIELDS)
-        .annotate(member_count=Coalesce(Subquery(members), 0))
+        .annotate(
+            member_count=Coalesce(Subquery(members), 0),
+            region_name=F("region__name"),
+            supervisor_name=F("supervisor__name"),
+        )
         .order_by("region_code", "kind", "name")
     )
 
 
 # What the organisation list shows (and the API serialises); everything else stays in the table.
-LIST_FIELDS = (
-    "kind",
-    "name",
-    "short_name",
-    "region_code",
-    "unit_type",
-    "is_active",
-    "region__name",
-    "region__code",
-    "supervisor__name",
-)
+LIST_FIELDS = ("kind", "name", "short_name", "region_id", "region_code", "unit_type", "supervisor_id", "is_active")
 
 
 def unit_overview(*, user) -> list[tuple[str, int, int]]:
