@@ -57,6 +57,9 @@ INSTALLED_APPS = [
     "wenming.jobs",
     "wenming.web",
     "wenming.api",
+    "wenming.frameworks",
+    "wenming.inspections",
+    "wenming.volunteers",
 ]
 
 MIDDLEWARE = [

@@ -7,6 +7,9 @@ urlpatterns = [
     path("jobs/", include("wenming.jobs.urls")),
     path("audit/", include("wenming.audit.urls")),
     path("api/v1/", include("wenming.api.urls")),
+    path("frameworks/", include("wenming.frameworks.urls")),
+    path("inspections/", include("wenming.inspections.urls")),
+    path("volunteers/", include("wenming.volunteers.urls")),
     path("account/tokens/", include("wenming.api.token_urls")),
 ]
 
