@@ -24,13 +24,22 @@ def localtime(value, fmt: str = "Y-m-d H:i") -> str:
 _choice_labels: dict[tuple, tuple[str, dict]] = {}
 
 
+def _language() -> str:
+    """The active language; with a single configured language (the usual case: zh-hans) there is
+    nothing to look up per call (``get_language()`` goes through a thread-local every time)."""
+    from django.conf import settings
+    from django.utils import translation
+
+    if len(settings.LANGUAGES) == 1:
+        return settings.LANGUAGES[0][0]
+    return translation.get_language()
+
+
 def display(obj, field_name: str) -> str:
     """The label of a choices field, like ``obj.get_FOO_display()`` but from a table built once
     per model, field and language: Django rebuilds and re-translates the whole choices list on
     every call, which was a third of a 50-row list page's time."""
-    from django.utils import translation
-
-    key = (type(obj), field_name, translation.get_language())
+    key = (type(obj), field_name, _language())
     entry = _choice_labels.get(key)
     if entry is None:
         field = obj._meta.get_field(field_name)

@@ -5,18 +5,22 @@ from __future__ import annotations
 import functools
 
 from django.core.signals import setting_changed
-from django.urls import get_script_prefix, get_urlconf, reverse
+from django.urls import reverse
 
 
 def url(name: str, *args, **kwargs) -> str:
     """``reverse()`` with its answers remembered: a 50-row list reverses a URL per row, and the
     resolver's work was a tenth of such a page. The answer depends only on the arguments, the
-    URLconf (fixed for the process; tests that swap it clear the cache) and the script prefix."""
-    return _reverse_cached(get_script_prefix(), get_urlconf(), name, args, tuple(sorted(kwargs.items())))
+    URLconf and the script prefix. This project sets no per-request URLconf and serves from one
+    script prefix per process, so neither is looked up per call (each is a thread-local read);
+    changing ROOT_URLCONF or FORCE_SCRIPT_NAME in tests clears the cache."""
+    if kwargs:
+        return _reverse_cached(name, args, tuple(sorted(kwargs.items())))
+    return _reverse_cached(name, args, ())
 
 
 @functools.lru_cache(maxsize=16384)
-def _reverse_cached(prefix: str, urlconf, name: str, args: tuple, kwargs: tuple) -> str:
+def _reverse_cached(name: str, args: tuple, kwargs: tuple) -> str:
     return reverse(name, args=args or None, kwargs=dict(kwargs) or None)
 
 
