@@ -74,3 +74,34 @@ def _token(w: World):
 
     existing = ApiToken.objects.filter(user=w.unit_a_admin, revoked_at__isnull=True).first()
     return (existing or token_create(user=w.unit_a_admin, name="URL 巡检样本")[0]).pk
+
+
+def _inspection_point(w: World):
+    from wenming.inspections.models import InspectionPoint, PointType
+
+    point = InspectionPoint.objects.filter(responsible_unit=w.unit_a, name="URL 巡检点位").first()
+    if point is None:
+        point_type = PointType.objects.get_or_create(name="主次干道")[0]
+        point = InspectionPoint.objects.create(
+            name="URL 巡检点位", point_type=point_type, region=w.county_a, region_code=w.county_a.code, responsible_unit=w.unit_a
+        )
+    return point
+
+
+@sample("point_id")
+def _point(w: World):
+    return _inspection_point(w).pk
+
+
+@sample("finding_id")
+def _finding(w: World):
+    from wenming.audit.context import SYSTEM, acting_as
+    from wenming.inspections.models import Finding, FindingCategory
+    from wenming.inspections.services import finding_create
+
+    existing = Finding.objects.filter(point__name="URL 巡检点位", responsible_unit=w.unit_a).first()
+    if existing is not None:
+        return existing.pk
+    category = FindingCategory.objects.get_or_create(name="牛皮癣")[0]
+    with acting_as(SYSTEM):
+        return finding_create(user=w.city_inspector, category=category, severity="minor", point=_inspection_point(w)).pk

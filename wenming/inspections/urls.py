@@ -1,4 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from wenming.inspections import views
 
 app_name = "inspections"
-urlpatterns: list = []
+urlpatterns = [
+    path("points/", views.point_list, name="point_list"),
+    path("points/import/", views.point_import, name="point_import"),
+    path("points/import/template/", views.point_import_template, name="point_import_template"),
+    path("points/<int:point_id>/", views.point_detail, name="point_detail"),
+    path("findings/", views.finding_list, name="finding_list"),
+    path("findings/new/", views.finding_create, name="finding_create"),
+    path("findings/<int:finding_id>/", views.finding_detail, name="finding_detail"),
+    path("findings/<int:finding_id>/act/", views.finding_act, name="finding_act"),
+]

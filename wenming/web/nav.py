@@ -26,6 +26,8 @@ NAV: list[NavItem] = [
     NavItem("区划", "orgs:region_list", OFFICE, "组织管理"),
     NavItem("组织", "orgs:org_list", frozenset(), "组织管理"),
     NavItem("用户", "orgs:user_list", UNIT_ADMINS, "组织管理"),
+    NavItem("点位", "inspections:point_list", frozenset(), "督查整改"),
+    NavItem("问题台账", "inspections:finding_list", frozenset(), "督查整改"),
     NavItem("文件", "files:file_list", frozenset(), "工具"),
     NavItem("后台任务", "jobs:job_list", frozenset(), "工具"),
     NavItem("接口令牌", "api_tokens:token_list", frozenset(), "工具"),

@@ -1,0 +1,47 @@
+"""Home-page attention items for 督查整改, each count the size of exactly the list it opens.
+
+- unit admins: "待整改的问题" — their units' findings that are 挂账 or 整改中 (``?todo=unit``);
+- office inspectors and admins: "待复核的问题" — visible findings awaiting review (``?todo=review``).
+"""
+
+from __future__ import annotations
+
+from wenming.inspections import selectors
+from wenming.orgs.access import get_scope
+from wenming.orgs.models import Role
+from wenming.web.home import AttentionItem, attention_provider
+from wenming.web.links import url
+
+SECTION = "督查整改"
+
+
+@attention_provider
+def findings_to_rectify(request) -> list[AttentionItem]:
+    scope = get_scope(request.user)
+    if not scope.admin_unit_ids:
+        return []
+    counts = selectors.attention_counts(user=request.user, unit_ids=scope.admin_unit_ids)
+    return [
+        AttentionItem(
+            section=SECTION,
+            label="待整改的问题",
+            count=sum(counts.get(s, 0) for s in selectors.OPEN_STATUSES),
+            href=url("inspections:finding_list") + "?todo=unit",
+        )
+    ]
+
+
+@attention_provider
+def findings_to_review(request) -> list[AttentionItem]:
+    scope = get_scope(request.user)
+    if not (scope.is_platform or scope.has_role(Role.OFFICE_ADMIN, Role.OFFICE_INSPECTOR)):
+        return []
+    counts = selectors.attention_counts(user=request.user)
+    return [
+        AttentionItem(
+            section=SECTION,
+            label="待复核的问题",
+            count=sum(counts.get(s, 0) for s in selectors.REVIEW_STATUSES),
+            href=url("inspections:finding_list") + "?todo=review",
+        )
+    ]

@@ -1,0 +1,212 @@
+"""督查整改: inspection points with their 包保 units, and the findings ledger (挂账销号).
+
+The ledger's rules (which status may follow which, and who may move it) live in one table in
+``services.py``; a finding's history is its :class:`FindingEvent` rows, never flags.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from wenming.orgs.rules import ScopeRule
+
+
+class PointType(models.Model):
+    """点位类型 — a kind of field-inspection point (政务大厅, 公交站点 …). A configurable list:
+    rows, seeded by a data migration, added or renamed by the platform admin."""
+
+    name = models.CharField(_("名称"), max_length=50, unique=True)
+    sort_order = models.PositiveIntegerField(_("排序"), default=0)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("点位类型")
+        ordering = ["sort_order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class InspectionPoint(models.Model):
+    """点位 — a place inspectors visit, with its responsible 包保单位 (包街包巷包小区, 门前四包)."""
+
+    name = models.CharField(_("点位名称"), max_length=200)
+    point_type = models.ForeignKey(PointType, on_delete=models.PROTECT, related_name="points", verbose_name=_("点位类型"))
+    region = models.ForeignKey("orgs.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("所属区划"))
+    # Copied from the region so scope filters are one indexed prefix match.
+    region_code = models.CharField(max_length=12, db_index=True, editable=False)
+    address = models.CharField(_("地址"), max_length=300, blank=True)
+    latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("经度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    responsible_unit = models.ForeignKey(
+        "orgs.Organisation", on_delete=models.PROTECT, related_name="inspection_points", verbose_name=_("包保单位")
+    )
+    is_active = models.BooleanField(_("启用"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    # Offices see the points in their subtree; a 包保单位 sees the points it is responsible for.
+    scope_rule = ScopeRule(region="region_code", org="responsible_unit_id")
+
+    class Meta:
+        verbose_name = _("点位")
+        ordering = ["region_code", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "name"], name="point_unique_name_per_region"),
+            models.CheckConstraint(
+                condition=(Q(latitude__isnull=True) & Q(longitude__isnull=True))
+                | (Q(latitude__gte=-90) & Q(latitude__lte=90) & Q(longitude__gte=-180) & Q(longitude__lte=180)),
+                name="point_coordinates_in_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def audit_location(self) -> tuple[str, int | None]:
+        return self.region_code, self.responsible_unit_id
+
+
+class Severity(models.TextChoices):
+    MINOR = "minor", _("一般")
+    MAJOR = "major", _("较重")
+    SEVERE = "severe", _("严重")
+
+
+class FindingCategory(models.Model):
+    """问题类别 — a configurable kind of problem (牛皮癣, 蜘蛛网 …) with its default deadline,
+    in days, for each severity."""
+
+    name = models.CharField(_("名称"), max_length=50, unique=True)
+    sort_order = models.PositiveIntegerField(_("排序"), default=0)
+    days_minor = models.PositiveSmallIntegerField(_("一般问题整改期限（天）"), default=7)
+    days_major = models.PositiveSmallIntegerField(_("较重问题整改期限（天）"), default=5)
+    days_severe = models.PositiveSmallIntegerField(_("严重问题整改期限（天）"), default=3)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("问题类别")
+        ordering = ["sort_order", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(days_minor__gte=1) & Q(days_major__gte=1) & Q(days_severe__gte=1),
+                name="category_deadline_days_positive",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def days_for(self, severity: str) -> int:
+        return {Severity.MINOR: self.days_minor, Severity.MAJOR: self.days_major, Severity.SEVERE: self.days_severe}[
+            Severity(severity)
+        ]
+
+
+class Status(models.TextChoices):
+    OPEN = "open", _("挂账")
+    RECTIFYING = "rectifying", _("整改中")
+    CLOSURE_REQUESTED = "closure_requested", _("申请销号")
+    UNDER_REVIEW = "under_review", _("复核中")
+    CLOSED = "closed", _("已销号")
+
+
+class Outcome(models.TextChoices):
+    NONE = "", _("—")
+    FIXED = "fixed", _("整改到位")
+    UNFIXED = "unfixed", _("未整改销号")
+
+
+class Finding(models.Model):
+    """督查问题 — one problem on the ledger (挂账), followed to a verified fix (销号)."""
+
+    point = models.ForeignKey(
+        InspectionPoint, null=True, blank=True, on_delete=models.PROTECT, related_name="findings", verbose_name=_("点位")
+    )
+    location_text = models.CharField(_("位置描述"), max_length=300, blank=True)
+    latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("经度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    category = models.ForeignKey(FindingCategory, on_delete=models.PROTECT, related_name="findings", verbose_name=_("问题类别"))
+    severity = models.CharField(_("严重程度"), max_length=16, choices=Severity.choices, default=Severity.MINOR)
+    description = models.TextField(_("问题描述"), blank=True)
+    # A criterion of a framework as a plain code for now (frameworks are built separately).
+    criterion_code = models.CharField(_("对应测评标准"), max_length=50, blank=True)
+    responsible_unit = models.ForeignKey(
+        "orgs.Organisation", on_delete=models.PROTECT, related_name="findings", verbose_name=_("责任单位")
+    )
+    office = models.ForeignKey(
+        "orgs.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("督查单位")
+    )
+    region_code = models.CharField(max_length=12, db_index=True, editable=False)
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.OPEN)
+    outcome = models.CharField(_("销号结果"), max_length=16, choices=Outcome.choices, blank=True, default="")
+    deadline = models.DateField(_("整改期限"))
+    # When the current responsible unit was given it, and the time lost to wrong assignments.
+    assigned_at = models.DateTimeField()
+    time_lost = models.DurationField(_("转办耗时"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    scope_rule = ScopeRule(region="region_code", org="responsible_unit_id")
+
+    class Meta:
+        verbose_name = _("督查问题")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The overdue list and the ledger's filters: not closed, by deadline.
+            models.Index(fields=["status", "deadline"], name="finding_status_deadline"),
+            models.Index(fields=["responsible_unit", "status"], name="finding_unit_status"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(status="closed") & ~Q(outcome="")) | (~Q(status="closed") & Q(outcome="")),
+                name="finding_outcome_iff_closed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"问题 #{self.pk} · {self.location_text or self.point or ''}"
+
+    def audit_location(self) -> tuple[str, int | None]:
+        return self.region_code, self.responsible_unit_id
+
+
+class FindingAction(models.TextChoices):
+    CREATE = "create", _("挂账")
+    START = "start", _("开始整改")
+    REQUEST_CLOSURE = "request_closure", _("申请销号")
+    BEGIN_REVIEW = "begin_review", _("开始复核")
+    VERIFY = "verify", _("复核通过，销号")
+    REJECT = "reject", _("复核不通过，退回整改")
+    CLOSE_UNFIXED = "close_unfixed", _("未整改销号")
+    REASSIGN = "reassign", _("非本单位责任，转办")
+    REOPEN = "reopen", _("重新挂账")
+
+
+class FindingEvent(models.Model):
+    """问题流转记录 — one step of a finding's history: who, when, from which status to which, why,
+    with the photos or files attached to that step."""
+
+    finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(_("操作"), max_length=20, choices=FindingAction.choices)
+    from_status = models.CharField(_("原状态"), max_length=20, choices=Status.choices, blank=True)
+    to_status = models.CharField(_("新状态"), max_length=20, choices=Status.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    reason = models.TextField(_("说明"), blank=True)
+    from_unit = models.ForeignKey("orgs.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    to_unit = models.ForeignKey("orgs.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    time_lost = models.DurationField(null=True, blank=True)  # reassignments: how long the wrong unit held it
+    files = models.ManyToManyField("files.StoredFile", blank=True, related_name="+")
+
+    scope_rule = ScopeRule(region="finding__region_code", org="finding__responsible_unit_id")
+
+    class Meta:
+        verbose_name = _("问题流转记录")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} · {self.finding_id}"

@@ -1,0 +1,91 @@
+"""Reads of 督查整改: every list goes through ``scoped`` in the query."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Count, Q, QuerySet
+
+from wenming.inspections.models import Finding, FindingEvent, InspectionPoint, Status
+from wenming.orgs.access import scoped
+from wenming.orgs.models import Organisation, OrgKind
+
+OPEN_STATUSES = (Status.OPEN, Status.RECTIFYING)
+REVIEW_STATUSES = (Status.CLOSURE_REQUESTED, Status.UNDER_REVIEW)
+
+
+def point_list(*, user, q: str = "", point_type_id: int | None = None, unit_id: int | None = None) -> QuerySet:
+    qs = scoped(InspectionPoint, user).select_related("point_type", "responsible_unit", "region")
+    if q:
+        qs = qs.filter(Q(name__contains=q) | Q(address__contains=q))
+    if point_type_id:
+        qs = qs.filter(point_type_id=point_type_id)
+    if unit_id:
+        qs = qs.filter(responsible_unit_id=unit_id)
+    return qs.order_by("region_code", "name", "id")
+
+
+def overdue_q(today: dt.date) -> Q:
+    """Deadline passed and not closed: the overdue list (served by the status/deadline index)."""
+    return Q(deadline__lt=today) & ~Q(status=Status.CLOSED)
+
+
+def finding_list(
+    *,
+    user,
+    today: dt.date,
+    status: str = "",
+    unit_id: int | None = None,
+    category_id: int | None = None,
+    overdue: bool = False,
+    point_id: int | None = None,
+    statuses: tuple[str, ...] = (),
+    unit_ids: tuple[int, ...] | None = None,
+) -> QuerySet:
+    qs = scoped(Finding, user).select_related("category", "responsible_unit", "point")
+    if status in Status.values:
+        qs = qs.filter(status=status)
+    if statuses:
+        qs = qs.filter(status__in=statuses)
+    if unit_id:
+        qs = qs.filter(responsible_unit_id=unit_id)
+    if unit_ids is not None:
+        qs = qs.filter(responsible_unit_id__in=unit_ids)
+    if category_id:
+        qs = qs.filter(category_id=category_id)
+    if point_id:
+        qs = qs.filter(point_id=point_id)
+    if overdue:
+        qs = qs.filter(overdue_q(today)).order_by("deadline", "id")
+    else:
+        qs = qs.order_by("-created_at", "-id")
+    return qs
+
+
+def finding_events(*, finding: Finding) -> list[FindingEvent]:
+    """The finding's timeline with its actors, units and files: a fixed number of queries."""
+    return list(
+        finding.events.select_related("actor__profile", "from_unit", "to_unit")
+        .prefetch_related("files")
+        .order_by("created_at", "id")
+    )
+
+
+def units_for_filter(*, user) -> QuerySet:
+    """Units that hold at least one visible finding (the ledger's unit filter)."""
+    visible = scoped(Finding, user).values("responsible_unit_id")
+    return Organisation.objects.filter(pk__in=visible).only("id", "name").order_by("name")
+
+
+def reassign_units(*, user) -> QuerySet:
+    return scoped(Organisation, user).filter(kind=OrgKind.UNIT, is_active=True).only("id", "name").order_by(
+        "region_code", "name"
+    )
+
+
+def attention_counts(*, user, unit_ids: tuple[int, ...] | None = None) -> dict[str, int]:
+    """One grouped query: the user's visible, not yet closed findings per status."""
+    qs = scoped(Finding, user).exclude(status=Status.CLOSED)
+    if unit_ids is not None:
+        qs = qs.filter(responsible_unit_id__in=unit_ids)
+    return {r["status"]: r["n"] for r in qs.values("status").annotate(n=Count("id")).order_by()}

@@ -1,0 +1,393 @@
+"""Writes and rules of 督查整改: points, findings and the ledger's state machine.
+
+The ledger (挂账销号) is one table, :data:`TRANSITIONS`: ``(from_status, action) → (to_status,
+side)``, where ``side`` says who may take the step — ``UNIT`` (the 单位创建办 of the finding's
+responsible unit) or ``OFFICE`` (an office inspector or admin whose region covers the finding).
+:func:`finding_transition` is the only function that moves a finding; it refuses a step the table
+does not hold with a Chinese message, checks the side, writes a :class:`FindingEvent` and audits
+the change, all in one transaction with the finding row locked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from wenming.audit.models import Action as AuditAction
+from wenming.audit.services import audit_record, snapshot
+from wenming.files import sniff
+from wenming.files.models import FileKind, StoredFile
+from wenming.files.services import file_may_act_for, file_store
+from wenming.inspections.models import (
+    Finding,
+    FindingAction,
+    FindingCategory,
+    FindingEvent,
+    InspectionPoint,
+    Outcome,
+    PointType,
+    Severity,
+    Status,
+)
+from wenming.orgs.access import Scope, get_scope
+from wenming.orgs.models import Organisation, OrgKind, Region, Role
+
+UNIT = "unit"
+OFFICE = "office"
+OFFICE_ROLES = (Role.OFFICE_ADMIN, Role.OFFICE_INSPECTOR)
+
+A, S = FindingAction, Status
+_NOT_CLOSED = (S.OPEN, S.RECTIFYING, S.CLOSURE_REQUESTED, S.UNDER_REVIEW)
+
+
+@dataclass(frozen=True)
+class Step:
+    to: str
+    side: str  # UNIT or OFFICE
+    needs_reason: bool = False
+    needs_photo: bool = False
+    outcome: str = ""
+
+
+# The whole ledger: (from, action) → the step. Nothing else decides what may follow what.
+TRANSITIONS: dict[tuple[str, str], Step] = {
+    (S.OPEN, A.START): Step(S.RECTIFYING, UNIT),
+    (S.RECTIFYING, A.REQUEST_CLOSURE): Step(S.CLOSURE_REQUESTED, UNIT, needs_reason=True, needs_photo=True),
+    (S.CLOSURE_REQUESTED, A.BEGIN_REVIEW): Step(S.UNDER_REVIEW, OFFICE),
+    (S.UNDER_REVIEW, A.VERIFY): Step(S.CLOSED, OFFICE, outcome=Outcome.FIXED),
+    (S.UNDER_REVIEW, A.REJECT): Step(S.RECTIFYING, OFFICE, needs_reason=True),
+    **{(s, A.CLOSE_UNFIXED): Step(S.CLOSED, OFFICE, needs_reason=True, outcome=Outcome.UNFIXED) for s in _NOT_CLOSED},
+    **{(s, A.REASSIGN): Step(S.OPEN, OFFICE, needs_reason=True) for s in _NOT_CLOSED},
+    (S.CLOSED, A.REOPEN): Step(S.OPEN, OFFICE, needs_reason=True),
+}
+
+# Button order on the finding page.
+ACTION_ORDER = [A.START, A.REQUEST_CLOSURE, A.BEGIN_REVIEW, A.VERIFY, A.REJECT, A.REASSIGN, A.CLOSE_UNFIXED, A.REOPEN]
+
+POINT_TYPES = [
+    # The field-inspection point types named in DOMAIN.md (文明城市 测评: 26 types, of which these
+    # are the ones the sources name). The list is configurable: rows in PointType.
+    "政务大厅", "银行网点", "公交站点", "室外公共厕所", "公共广场", "公园", "社区",
+    "建筑工地", "医院", "集贸市场", "背街小巷", "主次干道", "小区",
+]  # fmt: skip
+CATEGORIES = [
+    # name, days for 一般 / 较重 / 严重 — defaults, each configurable per category row.
+    ("牛皮癣", 5, 3, 1),
+    ("蜘蛛网", 15, 10, 7),
+    ("乱停乱放", 3, 2, 1),
+    ("路面破损", 15, 10, 5),
+    ("卫生死角", 5, 3, 1),
+    ("公益广告缺失", 10, 7, 5),
+]
+
+
+# --- who may do what -----------------------------------------------------------------------------
+
+
+def _is_unit_side(scope: Scope, finding: Finding) -> bool:
+    return finding.responsible_unit_id in scope.admin_unit_ids
+
+
+def _is_office_side(scope: Scope, finding: Finding) -> bool:
+    if scope.is_platform:
+        return True
+    return scope.has_role(*OFFICE_ROLES) and scope.covers_region(finding.region_code)
+
+
+def _may_take(scope: Scope, finding: Finding, step: Step) -> bool:
+    return _is_unit_side(scope, finding) if step.side == UNIT else _is_office_side(scope, finding)
+
+
+def finding_actions_for(*, user, finding: Finding) -> list[str]:
+    """The actions this user may take on the finding now (the buttons its page shows)."""
+    scope = get_scope(user)
+    return [
+        action
+        for action in ACTION_ORDER
+        if (step := TRANSITIONS.get((finding.status, action))) is not None and _may_take(scope, finding, step)
+    ]
+
+
+def may_record_findings(user) -> bool:
+    scope = get_scope(user)
+    return scope.is_platform or scope.has_role(*OFFICE_ROLES)
+
+
+# --- deadlines ------------------------------------------------------------------------------------
+
+
+def local_today() -> dt.date:
+    return timezone.localdate()
+
+
+def deadline_default(*, category: FindingCategory, severity: str, start: dt.date | None = None) -> dt.date:
+    """The default 整改期限: the category's days for this severity, counted from ``start`` (today)."""
+    return (start or local_today()) + dt.timedelta(days=category.days_for(severity))
+
+
+# --- photos ---------------------------------------------------------------------------------------
+
+
+def _store_photos(*, photos: Iterable, finding: Finding, user, purpose: str) -> list[StoredFile]:
+    """Store photos through the files service. Anything that is not an image is refused before
+    it is stored. Photos are filed under the responsible unit (so the unit and the offices above
+    it see them); an inspector from an office that does not cover that unit's region files them
+    under their own office instead."""
+    photos = list(photos)
+    for photo in photos:
+        detected = sniff.detect_head(photo)
+        if detected.kind != FileKind.IMAGE:
+            raise sniff.UploadRefused(
+                f"“{getattr(photo, 'name', '') or '文件'}”不是照片：只能上传 JPG、PNG 或 WEBP 图片", code="type"
+            )
+    owner = finding.responsible_unit
+    if user is not None and not file_may_act_for(user=user, organisation=owner):
+        owner = finding.office
+    return [file_store(upload=p, organisation=owner, user=user, purpose=purpose) for p in photos]
+
+
+def _snap(finding: Finding) -> dict:
+    """The finding's audit snapshot (durations as seconds: the audit chain stores JSON)."""
+    data = snapshot(finding)
+    if finding.time_lost is not None:
+        data["time_lost"] = int(finding.time_lost.total_seconds())
+    return data
+
+
+# --- points ---------------------------------------------------------------------------------------
+
+
+def _check_unit(unit: Organisation) -> None:
+    if unit.kind != OrgKind.UNIT:
+        raise ValidationError("包保单位必须是创建单位，不能是文明办")
+    if not unit.is_active:
+        raise ValidationError(f"“{unit.name}”已停用，不能作为包保单位")
+
+
+def _check_coordinates(latitude: Decimal | None, longitude: Decimal | None) -> None:
+    if (latitude is None) != (longitude is None):
+        raise ValidationError("经度和纬度须同时填写或同时留空")
+    if latitude is not None and not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        raise ValidationError("经纬度超出范围：纬度在 -90 到 90 之间，经度在 -180 到 180 之间")
+
+
+def point_create(
+    *,
+    name: str,
+    point_type: PointType,
+    region: Region,
+    responsible_unit: Organisation,
+    address: str = "",
+    latitude: Decimal | None = None,
+    longitude: Decimal | None = None,
+    audit: bool = True,
+) -> InspectionPoint:
+    _check_unit(responsible_unit)
+    _check_coordinates(latitude, longitude)
+    name = name.strip()
+    if not name:
+        raise ValidationError("点位名称不能为空")
+    if InspectionPoint.objects.filter(region=region, name=name).exists():
+        raise ValidationError(f"“{region.name}”已有名为“{name}”的点位")
+    with transaction.atomic():
+        point = InspectionPoint.objects.create(
+            name=name,
+            point_type=point_type,
+            region=region,
+            region_code=region.code,
+            address=address.strip(),
+            latitude=latitude,
+            longitude=longitude,
+            responsible_unit=responsible_unit,
+        )
+        if audit:
+            audit_record(action=AuditAction.CREATE, obj=point, after=snapshot(point))
+    return point
+
+
+def point_import_apply(*, rows: Sequence[dict], source_name: str) -> list[InspectionPoint]:
+    """Create checked rows (all or nothing) with one IMPORT audit entry for the file."""
+    with transaction.atomic():
+        created = [point_create(audit=False, **row) for row in rows]
+        audit_record(
+            action=AuditAction.IMPORT,
+            object_type="inspections.inspectionpoint",
+            object_repr=f"点位导入：{source_name}（{len(created)} 个）"[:200],
+            changes={"points": [p.pk for p in created], "file": source_name},
+        )
+    return created
+
+
+# --- findings -------------------------------------------------------------------------------------
+
+
+def _office_for(scope: Scope, region_code: str) -> Organisation:
+    """The inspector's office that covers the region (the deepest, if they belong to several); for
+    platform admins, the deepest office whose region holds it."""
+    offices = Organisation.objects.filter(kind=OrgKind.OFFICE)
+    if not scope.is_platform:
+        offices = offices.filter(pk__in=scope.office_ids)
+    candidates = [o for o in offices.only("id", "region_code", "name") if region_code.startswith(_prefix(o.region_code))]
+    if not candidates:
+        raise ValidationError("没有覆盖该位置的文明办，不能在此挂账")
+    return max(candidates, key=lambda o: len(_prefix(o.region_code)))
+
+
+def _prefix(code: str) -> str:
+    from wenming.orgs.regions import prefix_of
+
+    return prefix_of(code)
+
+
+def finding_create(
+    *,
+    user,
+    category: FindingCategory,
+    severity: str,
+    point: InspectionPoint | None = None,
+    responsible_unit: Organisation | None = None,
+    location_text: str = "",
+    description: str = "",
+    latitude: Decimal | None = None,
+    longitude: Decimal | None = None,
+    criterion_code: str = "",
+    deadline: dt.date | None = None,
+    photos: Iterable = (),
+) -> Finding:
+    """挂账: an inspector records a problem. The responsible unit comes from the point's 包保
+    assignment unless given; the deadline defaults from the category and severity."""
+    scope = get_scope(user)
+    if not may_record_findings(user):
+        raise PermissionDenied("只有文明办的督查员或管理员可以记录督查问题")
+    if severity not in Severity.values:
+        raise ValidationError("请选择严重程度")
+    if not category.is_active:
+        raise ValidationError(f"问题类别“{category.name}”已停用")
+    _check_coordinates(latitude, longitude)
+    unit = responsible_unit or (point.responsible_unit if point is not None else None)
+    if unit is None:
+        raise ValidationError("请选择点位或责任单位")
+    _check_unit(unit)
+    region_code = point.region_code if point is not None else unit.region_code
+    if not scope.covers_region(region_code):
+        raise PermissionDenied("该位置不在您的督查范围内")
+    if not location_text.strip() and point is None:
+        raise ValidationError("请填写位置描述或选择点位")
+    today = local_today()
+    if deadline is not None and deadline < today:
+        raise ValidationError("整改期限不能早于今天")
+    office = _office_for(scope, region_code)
+    now = timezone.now()
+    with transaction.atomic():
+        finding = Finding.objects.create(
+            point=point,
+            location_text=location_text.strip()[:300],
+            latitude=latitude,
+            longitude=longitude,
+            category=category,
+            severity=severity,
+            description=description.strip(),
+            criterion_code=criterion_code.strip()[:50],
+            responsible_unit=unit,
+            office=office,
+            region_code=region_code,
+            status=Status.OPEN,
+            deadline=deadline or deadline_default(category=category, severity=severity, start=today),
+            assigned_at=now,
+            created_by=user,
+        )
+        stored = _store_photos(photos=photos, finding=finding, user=user, purpose="督查问题照片")
+        event = FindingEvent.objects.create(
+            finding=finding, action=A.CREATE, from_status="", to_status=Status.OPEN, actor=user, to_unit=unit
+        )
+        if stored:
+            event.files.add(*stored)
+        audit_record(action=AuditAction.CREATE, obj=finding, after=_snap(finding))
+    return finding
+
+
+def finding_transition(
+    *,
+    finding: Finding,
+    action: str,
+    user,
+    reason: str = "",
+    photos: Iterable = (),
+    new_unit: Organisation | None = None,
+) -> Finding:
+    """Take one step of the ledger. Raises ``ValidationError`` for a step the table does not allow
+    from the current status (or missing reason, photo, unit) and ``PermissionDenied`` for a user
+    who is not on the step's side. Locks the finding row, so two people cannot both move it."""
+    try:
+        label = FindingAction(action).label
+    except ValueError as exc:
+        raise ValidationError("未知的操作") from exc
+    reason = reason.strip()
+    photos = list(photos)
+    with transaction.atomic():
+        locked = Finding.objects.select_for_update().select_related("responsible_unit", "office").get(pk=finding.pk)
+        step = TRANSITIONS.get((locked.status, action))
+        if step is None:
+            raise ValidationError(f"问题当前为“{Status(locked.status).label}”，不能执行“{label}”")
+        scope = get_scope(user)
+        if not _may_take(scope, locked, step):
+            if step.side == UNIT:
+                raise PermissionDenied(f"只有责任单位“{locked.responsible_unit.name}”的创建办可以执行“{label}”")
+            raise PermissionDenied(f"只有负责该区域的文明办督查员或管理员可以执行“{label}”")
+        if step.needs_reason and not reason:
+            raise ValidationError(f"“{label}”须填写说明")
+        if step.needs_photo and not photos:
+            raise ValidationError("申请销号须上传至少一张整改后的照片")
+        before = _snap(locked)
+        now = timezone.now()
+        event = FindingEvent(
+            finding=locked, action=action, from_status=locked.status, to_status=step.to, actor=user, reason=reason
+        )
+        if action == A.REASSIGN:
+            if new_unit is None:
+                raise ValidationError("请选择转办的责任单位")
+            _check_unit(new_unit)
+            if new_unit.pk == locked.responsible_unit_id:
+                raise ValidationError("转办单位与当前责任单位相同")
+            if not scope.is_platform and not scope.covers_region(new_unit.region_code):
+                raise PermissionDenied("只能转办给您辖区内的单位")
+            lost = now - locked.assigned_at
+            event.from_unit, event.to_unit, event.time_lost = locked.responsible_unit, new_unit, lost
+            locked.time_lost = (locked.time_lost or dt.timedelta()) + lost
+            locked.responsible_unit = new_unit
+            locked.assigned_at = now
+            # The new unit gets the category's full time, counted from today.
+            locked.deadline = deadline_default(category=locked.category, severity=locked.severity)
+        if action == A.REOPEN:
+            locked.deadline = deadline_default(category=locked.category, severity=locked.severity)
+        locked.status = step.to
+        locked.outcome = step.outcome
+        locked.closed_at = now if step.to == Status.CLOSED else None
+        locked.save()
+        event.save()
+        if photos:
+            purpose = "整改后照片" if action == A.REQUEST_CLOSURE else "督查问题照片"
+            event.files.add(*_store_photos(photos=photos, finding=locked, user=user, purpose=purpose))
+        audit_record(
+            action=AuditAction.UPDATE,
+            obj=locked,
+            before=before,
+            after={**_snap(locked), "step": action, "reason": reason},
+        )
+    return locked
+
+
+def category_seed() -> None:
+    """Create the seeded categories and point types that are missing (data migration, demo)."""
+    for i, (name, minor, major, severe) in enumerate(CATEGORIES):
+        FindingCategory.objects.get_or_create(
+            name=name, defaults={"sort_order": i, "days_minor": minor, "days_major": major, "days_severe": severe}
+        )
+    for i, name in enumerate(POINT_TYPES):
+        PointType.objects.get_or_create(name=name, defaults={"sort_order": i})

@@ -1,0 +1,272 @@
+"""督查整改 pages: points, the phone page for recording a finding, the ledger and a finding's page.
+
+Thin views: fetch through ``access``/selectors (out of scope → 404), hand changes to services
+(not allowed → 403, not possible now → a Chinese message), answer in Chinese.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from wenming.inspections import forms, imports, selectors, services
+from wenming.inspections.models import (
+    Finding,
+    FindingAction,
+    FindingCategory,
+    InspectionPoint,
+    PointType,
+    Status,
+)
+from wenming.orgs.access import access, get_scope, require_role, scoped
+from wenming.orgs.models import Organisation, OrgKind, Role
+from wenming.web.excel import xlsx_response
+
+PAGE_SIZE = 50
+# The phone form lists at most this many points; more are narrowed with ?q= (name contains).
+POINT_CHOICES_SHOWN = 300
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+def _error_text(exc: ValidationError) -> str:
+    return "；".join(exc.messages)
+
+
+# --- Points ---------------------------------------------------------------------------------------
+
+
+def point_list(request):
+    qs = selectors.point_list(
+        user=request.user,
+        q=request.GET.get("q", "").strip(),
+        point_type_id=_int(request.GET.get("type")),
+        unit_id=_int(request.GET.get("unit")),
+    )
+    scope = get_scope(request.user)
+    return render(
+        request,
+        "inspections/point_list.html",
+        {
+            "title": "点位",
+            "page": Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page")),
+            "types": list(PointType.objects.filter(is_active=True)),
+            "can_import": scope.has_role(Role.PLATFORM_ADMIN, Role.OFFICE_ADMIN),
+            "can_record": services.may_record_findings(request.user),
+            "breadcrumbs": [("点位", None)],
+        },
+    )
+
+
+def point_detail(request, point_id: int):
+    point = access(
+        InspectionPoint.objects.select_related("point_type", "region", "responsible_unit"), request.user, pk=point_id
+    )
+    findings = selectors.finding_list(user=request.user, today=services.local_today(), point_id=point.pk)
+    return render(
+        request,
+        "inspections/point_detail.html",
+        {
+            "title": point.name,
+            "point": point,
+            "findings": list(findings[:20]),
+            "finding_count": findings.count(),
+            "can_record": services.may_record_findings(request.user),
+            "today": services.local_today(),
+            "breadcrumbs": [("点位", reverse("inspections:point_list")), (point.name, None)],
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def point_import(request):
+    require_role(request.user, Role.PLATFORM_ADMIN, Role.OFFICE_ADMIN)
+    form = forms.PointImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        report = imports.point_import(file=upload, user=request.user, source_name=upload.name)
+        if report.ok:
+            messages.success(request, f"已导入 {len(report.created)} 个点位")
+            return redirect("inspections:point_list")
+    return render(
+        request,
+        "inspections/point_import.html",
+        {
+            "title": "导入点位",
+            "form": form,
+            "report": report,
+            "max_rows": imports.MAX_ROWS,
+            "max_mb": imports.MAX_BYTES // (1024 * 1024),
+            "types": list(PointType.objects.filter(is_active=True).values_list("name", flat=True)),
+            "breadcrumbs": [("点位", reverse("inspections:point_list")), ("导入点位", None)],
+        },
+    )
+
+
+def point_import_template(request):
+    require_role(request.user, Role.PLATFORM_ADMIN, Role.OFFICE_ADMIN)
+    unit = scoped(Organisation, request.user).filter(kind=OrgKind.UNIT).order_by("region_code", "name").first()
+    return xlsx_response(
+        "点位导入模板.xlsx",
+        [imports.NAME, imports.TYPE, imports.REGION, imports.UNIT, imports.ADDRESS, imports.LAT, imports.LNG],
+        [["（示例，导入前请删除本行）", services.POINT_TYPES[0], unit.region_code if unit else "", unit.name if unit else "", "", "", ""]],
+        sheet_name="点位",
+        column_widths=[30, 14, 16, 30, 40, 12, 12],
+    )
+
+
+# --- Findings -------------------------------------------------------------------------------------
+
+
+def finding_list(request):
+    scope = get_scope(request.user)
+    today = services.local_today()
+    todo = request.GET.get("todo", "")
+    overdue = request.GET.get("overdue") == "1"
+    filters = {
+        "status": request.GET.get("status", ""),
+        "unit_id": _int(request.GET.get("unit")),
+        "category_id": _int(request.GET.get("category")),
+        "overdue": overdue,
+    }
+    title = "问题台账"
+    if todo == "unit":
+        filters.update(statuses=selectors.OPEN_STATUSES, unit_ids=scope.admin_unit_ids)
+        title = "待整改的问题"
+    elif todo == "review":
+        filters.update(statuses=selectors.REVIEW_STATUSES)
+        title = "待复核的问题"
+    elif overdue:
+        title = "逾期未销号的问题"
+    qs = selectors.finding_list(user=request.user, today=today, **filters)
+    return render(
+        request,
+        "inspections/finding_list.html",
+        {
+            "title": title,
+            "page": Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page")),
+            "statuses": Status.choices,
+            "categories": list(FindingCategory.objects.all()),
+            "units": list(selectors.units_for_filter(user=request.user)),
+            "today": today,
+            "todo": todo,
+            "can_record": services.may_record_findings(request.user),
+            "breadcrumbs": [("问题台账", reverse("inspections:finding_list") if todo or overdue else None)]
+            + ([(title, None)] if todo or overdue else []),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def finding_create(request):
+    if not services.may_record_findings(request.user):
+        raise PermissionDenied("只有文明办的督查员或管理员可以记录督查问题")
+    points = selectors.point_list(user=request.user, q=request.GET.get("q", "").strip()).filter(is_active=True)
+    if request.method == "POST":
+        choice_points = points  # validate against every visible point
+    else:
+        shown = [p.pk for p in points[:POINT_CHOICES_SHOWN]]
+        choice_points = InspectionPoint.objects.filter(pk__in=shown).select_related("responsible_unit").order_by("name")
+    units = selectors.reassign_units(user=request.user)
+    form = forms.FindingForm(
+        request.POST or None,
+        request.FILES or None,
+        points=choice_points,
+        units=units,
+        initial={"point": _int(request.GET.get("point"))},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            finding = services.finding_create(
+                user=request.user,
+                category=data["category"],
+                severity=data["severity"],
+                point=data["point"],
+                responsible_unit=data["responsible_unit"],
+                location_text=data["location_text"],
+                description=data["description"],
+                latitude=data["latitude"],
+                longitude=data["longitude"],
+                criterion_code=data["criterion_code"],
+                photos=data["photos"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, _error_text(exc))
+        else:
+            messages.success(request, f"已挂账：问题 #{finding.pk}，整改期限 {finding.deadline:%Y-%m-%d}")
+            return redirect("inspections:finding_detail", finding.pk)
+    return render(
+        request,
+        "inspections/finding_form.html",
+        {
+            "title": "记录督查问题",
+            "form": form,
+            "points": list(choice_points) if request.method == "GET" else list(choice_points[:POINT_CHOICES_SHOWN]),
+            "breadcrumbs": [("问题台账", reverse("inspections:finding_list")), ("记录问题", None)],
+        },
+    )
+
+
+def _finding(request, finding_id: int) -> Finding:
+    return access(
+        Finding.objects.select_related("category", "responsible_unit", "office", "point", "created_by__profile"),
+        request.user,
+        pk=finding_id,
+    )
+
+
+def finding_detail(request, finding_id: int):
+    finding = _finding(request, finding_id)
+    actions = services.finding_actions_for(user=request.user, finding=finding)
+    return render(
+        request,
+        "inspections/finding_detail.html",
+        _detail_context(request, finding, actions, forms.TransitionForm(units=Organisation.objects.none())),
+    )
+
+
+def _detail_context(request, finding: Finding, actions: list[str], form) -> dict:
+    steps = {a: services.TRANSITIONS[(finding.status, a)] for a in actions}
+    return {
+        "title": f"问题 #{finding.pk}",
+        "finding": finding,
+        "events": selectors.finding_events(finding=finding),
+        "actions": [(a, FindingAction(a).label, steps[a]) for a in actions],
+        "reassign_units": list(selectors.reassign_units(user=request.user)) if FindingAction.REASSIGN in actions else [],
+        "form": form,
+        "today": services.local_today(),
+        "breadcrumbs": [("问题台账", reverse("inspections:finding_list")), (f"问题 #{finding.pk}", None)],
+    }
+
+
+@require_POST
+def finding_act(request, finding_id: int):
+    finding = _finding(request, finding_id)
+    action = request.POST.get("action", "")
+    form = forms.TransitionForm(request.POST, request.FILES, units=selectors.reassign_units(user=request.user))
+    if not form.is_valid():
+        messages.error(request, "未能提交：" + "；".join(e for errs in form.errors.values() for e in errs))
+        return redirect("inspections:finding_detail", finding.pk)
+    data = form.cleaned_data
+    try:
+        services.finding_transition(
+            finding=finding,
+            action=action,
+            user=request.user,
+            reason=data["reason"],
+            photos=data["photos"],
+            new_unit=data["new_unit"],
+        )
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, f"已{FindingAction(action).label}")
+    return redirect("inspections:finding_detail", finding.pk)
