@@ -105,3 +105,31 @@ def _finding(w: World):
     category = FindingCategory.objects.get_or_create(name="牛皮癣")[0]
     with acting_as(SYSTEM):
         return finding_create(user=w.city_inspector, category=category, severity="minor", point=_inspection_point(w)).pk
+
+
+@sample("volunteer_id")
+def _volunteer(w: World):
+    from wenming.volunteers.tests.helpers import build_vworld
+
+    return build_vworld(w).volunteer_a.pk
+
+
+@sample("vorg_id")
+def _vorg(w: World):
+    from wenming.volunteers.tests.helpers import build_vworld
+
+    return build_vworld(w).vorg_a.pk
+
+
+@sample("team_id")
+def _team(w: World):
+    from wenming.volunteers.tests.helpers import build_vworld
+
+    return build_vworld(w).team_a.pk
+
+
+@sample("application_id")
+def _application(w: World):
+    from wenming.volunteers.tests.helpers import build_vworld
+
+    return build_vworld(w).application.pk

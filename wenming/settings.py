@@ -28,6 +28,23 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+
+
+def _personal_data_key() -> str:
+    """PERSONAL_DATA_KEY (encrypts ID numbers and phones, keys their look-up hashes) from the
+    environment, else one generated once into var/personal_data_key. Losing it makes the stored
+    personal data unreadable: back it up apart from the database (docs/deploy.md)."""
+    key = envstr("PERSONAL_DATA_KEY")
+    if key:
+        return key
+    path = VAR_DIR / "personal_data_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+PERSONAL_DATA_KEY = _personal_data_key()
 DEBUG = envbool("DEBUG", False)
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])

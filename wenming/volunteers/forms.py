@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from wenming.orgs.personal import IdType, validate_id, validate_phone
+from wenming.volunteers.models import Availability, PoliticalStatus
+
+# 个人信息处理告知 (PIPL art. 17): who processes, what, why, how long, the person's rights.
+# Its version is services.CONSENT_VERSION; every registration records which text it agreed to.
+CONSENT_TEXT = [
+    "本平台由文明办及志愿服务组织用于志愿者实名登记、志愿服务记录和志愿服务证明出具。",
+    "我们收集：姓名、证件类型及号码、出生日期与性别（由证件号推算）、手机号、居住社区、政治面貌、专业技能和可服务时间。",
+    "证件号和手机号加密存储，页面和导出中只显示部分号码（如 3301**********123X、138****1234）；只有您所在志愿服务组织的管理员和所在地文明办管理员在核验身份等必要时可查看完整号码，每次查看均留痕可查。",
+    "信息保存至您注销志愿者身份后依法规定的期限；您可以查询、更正您的信息，或申请注销。",
+    "不满十四周岁的未成年人须由监护人代为注册并同意本告知。",
+]
+
+
+class _VolunteerFields(forms.Form):
+    name = forms.CharField(label="姓名", max_length=50)
+    id_type = forms.ChoiceField(label="证件类型", choices=IdType.choices, initial=IdType.MAINLAND)
+    id_number = forms.CharField(label="证件号码", max_length=30, widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    phone = forms.CharField(label="手机号", max_length=20, widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}))
+    residence = forms.ModelChoiceField(label="居住社区", queryset=None, required=False, empty_label="（请选择）")
+    political_status = forms.ChoiceField(label="政治面貌", choices=PoliticalStatus.choices, initial=PoliticalStatus.MASSES)
+    skills = forms.CharField(label="专业技能", max_length=200, required=False, help_text="如：医疗急救、心理咨询、外语、法律")
+    availability = forms.ChoiceField(label="可服务时间", choices=Availability.choices)
+
+    def __init__(self, *args, communities, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["residence"].queryset = communities
+
+    def clean(self):
+        data = super().clean()
+        if data.get("id_type") and data.get("id_number"):
+            try:
+                info = validate_id(data["id_type"], data["id_number"])
+            except ValidationError as exc:
+                self.add_error("id_number", exc)
+            else:
+                data["id_number"] = info.number
+        if data.get("phone"):
+            try:
+                data["phone"] = validate_phone(data["phone"])
+            except ValidationError as exc:
+                self.add_error("phone", exc)
+        return data
+
+
+class RegisterForm(_VolunteerFields):
+    password1 = forms.CharField(label="登录密码", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+                                help_text="至少 8 位，含字母、数字、符号中的三类")
+    password2 = forms.CharField(label="再次输入密码", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    consent = forms.BooleanField(label="我已阅读并同意上述个人信息处理告知", required=True,
+                                 error_messages={"required": "请阅读并同意个人信息处理告知"})
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password1") and data.get("password2") and data["password1"] != data["password2"]:
+            self.add_error("password2", "两次输入的密码不一致")
+        return data
+
+
+class AdminVolunteerForm(_VolunteerFields):
+    home_org = forms.ModelChoiceField(label="登记组织", queryset=None, empty_label=None)
+    team = forms.ModelChoiceField(label="加入队伍", queryset=None, required=False, empty_label="（暂不加入）",
+                                  help_text="须为登记组织的队伍")
+    dual_report_unit = forms.ModelChoiceField(label="在职党员工作单位（双报到）", queryset=None, required=False,
+                                              empty_label="（无）")
+    dual_report_community = forms.ModelChoiceField(label="报到社区（双报到）", queryset=None, required=False,
+                                                   empty_label="（无）")
+    consent = forms.BooleanField(label="已向本人告知个人信息处理规则并取得其同意", required=True,
+                                 error_messages={"required": "须先向本人告知并取得同意"})
+
+    def __init__(self, *args, orgs, teams, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["home_org"].queryset = orgs
+        self.fields["team"].queryset = teams
+        self.fields["dual_report_unit"].queryset = units
+        self.fields["dual_report_community"].queryset = self.fields["residence"].queryset
+
+    def clean(self):
+        data = super().clean()
+        team, org = data.get("team"), data.get("home_org")
+        if team and org and team.org_id != org.pk:
+            self.add_error("team", "所选队伍不属于登记组织")
+        return data
+
+
+class VolunteerOrgForm(forms.Form):
+    name = forms.CharField(label="组织名称", max_length=200)
+    region = forms.ModelChoiceField(label="所属区划", queryset=None, empty_label=None)
+    operator = forms.ModelChoiceField(label="主管（运营）单位", queryset=None, required=False, empty_label="（无）",
+                                      help_text="负责本区划志愿服务工作的单位，可以是文明办以外的部门（如团委、民政局）")
+    contact_name = forms.CharField(label="联系人", max_length=50, required=False)
+    contact_phone = forms.CharField(label="联系电话", max_length=30, required=False)
+    description = forms.CharField(label="简介", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, regions, operators, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = regions
+        self.fields["operator"].queryset = operators
+
+
+class TeamForm(forms.Form):
+    name = forms.CharField(label="队伍名称", max_length=200)
+    service_area = forms.CharField(label="服务领域", max_length=100, required=False, help_text="如：助老、环保、文明交通")
+    description = forms.CharField(label="简介", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class OrgAdminForm(forms.Form):
+    username = forms.CharField(label="用户名", max_length=150, help_text="已在平台注册的用户")

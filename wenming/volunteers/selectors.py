@@ -1,0 +1,215 @@
+"""Reads of the volunteer module. Lists go through :func:`vscoped` (the models' scope rules)."""
+
+from __future__ import annotations
+
+import re
+
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+
+from wenming.orgs.access import Scope, get_scope
+from wenming.orgs.personal import (
+    ID_RE,
+    PHONE_RE,
+    IdType,
+    id_hash,
+    mask_id,
+    mask_phone,
+    normalise_id,
+    normalise_phone,
+    phone_hash,
+)
+from wenming.volunteers.models import (
+    ACTIVE_STATUSES,
+    MembershipStatus,
+    Team,
+    TeamMembership,
+    Volunteer,
+    VolunteerOrg,
+    VolunteerOrgAdmin,
+    _prefix_q,
+)
+from wenming.volunteers.scoping import vscoped
+
+# --- Who may do what ------------------------------------------------------------------------
+
+
+def managed_orgs_q(scope: Scope) -> Q:
+    """Volunteer organisations this user manages: those they are admin of, and for office admins
+    every one in their admin subtree."""
+    if scope.is_platform:
+        return Q()
+    q = Q(pk__in=VolunteerOrgAdmin.objects.filter(user_id=scope.user_id).values("org_id"))
+    return q | _prefix_q("region_code", scope.admin_prefixes)
+
+
+def managed_orgs(*, user) -> QuerySet[VolunteerOrg]:
+    scope = get_scope(user)
+    if scope.user_id is None:
+        return VolunteerOrg.objects.none()
+    return VolunteerOrg.objects.filter(managed_orgs_q(scope)).order_by("region_code", "name")
+
+
+def may_manage_vorg(*, user, org: VolunteerOrg) -> bool:
+    scope = get_scope(user)
+    return scope.user_id is not None and VolunteerOrg.objects.filter(managed_orgs_q(scope), pk=org.pk).exists()
+
+
+def is_org_admin(*, user, org: VolunteerOrg) -> bool:
+    """Admin of this very organisation (not merely an office above it), or the platform."""
+    scope = get_scope(user)
+    return scope.is_platform or VolunteerOrgAdmin.objects.filter(org=org, user_id=scope.user_id).exists()
+
+
+def may_unmask_any(*, user) -> bool:
+    """Holds any role that may see full ID numbers: platform, office admin, volunteer-org admin."""
+    scope = get_scope(user)
+    if scope.is_platform or scope.admin_prefixes:
+        return True
+    return scope.user_id is not None and VolunteerOrgAdmin.objects.filter(user_id=scope.user_id).exists()
+
+
+def unmask_q(scope: Scope) -> Q:
+    """Volunteers whose full ID and phone this user may see: office admins for volunteers living
+    in, or registered with / active in an organisation of, their admin subtree; org admins for
+    their organisations' registered, applying and approved volunteers. Inspectors and units: none."""
+    if scope.is_platform:
+        return Q()
+    managed = VolunteerOrg.objects.filter(managed_orgs_q(scope)).values("pk")
+    q = _prefix_q("residence_code", scope.admin_prefixes)
+    q |= Q(home_org_id__in=managed)
+    q |= Exists(
+        TeamMembership.objects.filter(volunteer_id=OuterRef("pk"), status__in=ACTIVE_STATUSES, team__org_id__in=managed)
+    )
+    return q
+
+
+def volunteer_may_unmask(*, user, volunteer: Volunteer) -> bool:
+    scope = get_scope(user)
+    if scope.user_id is None:
+        return False
+    return Volunteer.objects.filter(unmask_q(scope), pk=volunteer.pk).exists()
+
+
+# --- Lists ----------------------------------------------------------------------------------
+
+LIST_FIELDS = (
+    "number",
+    "name",
+    "id_type",
+    "id_masked",
+    "sex",
+    "birth_date",
+    "phone_masked",
+    "residence_id",
+    "residence_code",
+    "political_status",
+    "skills",
+    "availability",
+    "home_org_id",
+    "created_at",
+)
+
+
+def lookup_keys(q: str) -> tuple[str, list[str]] | None:
+    """For a search term that is a full ID number or phone: (its masked form, the keyed hashes
+    to look it up by). Views redirect such a search so that the clear number never stays in a
+    URL (access logs, history, the search box); ``None`` for an ordinary term."""
+    ident = normalise_id(q)
+    if ident.startswith("ZY"):
+        return None
+    phone = normalise_phone(q)
+    if PHONE_RE.match(phone):
+        return mask_phone(phone), [phone_hash(phone)]
+    if ID_RE.match(ident) or re.match(r"^[A-Z]{0,3}\d{7,17}[A-Z0-9]?$", ident):
+        return mask_id(ident), [id_hash(t, ident) for t in IdType.values]
+    return None
+
+
+def volunteer_list(
+    *,
+    user,
+    q: str = "",
+    keys: list[str] | None = None,
+    org_id: int | None = None,
+    team_id: int | None = None,
+    political_status: str = "",
+    region: str = "",
+) -> QuerySet[Volunteer]:
+    qs = vscoped(Volunteer, user)
+    if keys:
+        qs = qs.filter(Q(id_hash__in=keys) | Q(phone_hash__in=keys))
+    elif q:
+        qs = qs.filter(Q(name__contains=q) | Q(number__startswith=q.upper()))
+    if org_id:
+        in_team = TeamMembership.objects.filter(volunteer_id=OuterRef("pk"), team__org_id=org_id, status__in=ACTIVE_STATUSES)
+        qs = qs.filter(Q(home_org_id=org_id) | Exists(in_team))
+    if team_id:
+        in_team = TeamMembership.objects.filter(volunteer_id=OuterRef("pk"), team_id=team_id, status__in=ACTIVE_STATUSES)
+        qs = qs.filter(Exists(in_team))
+    if political_status:
+        qs = qs.filter(political_status=political_status)
+    if region:
+        qs = qs.filter(residence_code__startswith=region)
+    return (
+        qs.only(*LIST_FIELDS)
+        .annotate(residence_name=F("residence__name"), home_org_name=F("home_org__name"))
+        .order_by("-id")
+    )
+
+
+def vorg_list(*, user, q: str = "") -> QuerySet[VolunteerOrg]:
+    qs = vscoped(VolunteerOrg, user)
+    if q:
+        qs = qs.filter(name__contains=q)
+    teams = Team.objects.filter(org_id=OuterRef("pk")).order_by().values("org_id").annotate(n=Count("pk")).values("n")
+    from django.db.models import Subquery
+    from django.db.models.functions import Coalesce
+
+    return qs.annotate(
+        team_count=Coalesce(Subquery(teams), 0),
+        region_name=F("region__name"),
+        operator_name=F("operator__name"),
+    ).order_by("region_code", "name")
+
+
+def team_members(*, team: Team, status: str = MembershipStatus.APPROVED) -> QuerySet[TeamMembership]:
+    return (
+        TeamMembership.objects.filter(team=team, status=status)
+        .select_related("volunteer")
+        .only("status", "applied_at", "decided_at", "note", "team_id", "volunteer__name", "volunteer__number",
+              "volunteer__id_masked", "volunteer__phone_masked", "volunteer__id")
+        .order_by("-applied_at")
+    )
+
+
+def volunteer_for_user(user) -> Volunteer | None:
+    """The signed-in user's own volunteer record (their link, not a scope question)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Volunteer.objects.select_related("residence", "home_org").filter(user=user).first()
+
+
+def teams_open_to(*, volunteer: Volunteer) -> QuerySet[Team]:
+    """Teams a volunteer may apply to: active teams of organisations in their county (all, when
+    no residence is recorded), minus those they already applied to or joined."""
+    qs = Team.objects.filter(is_active=True, org__is_active=True).select_related("org")
+    if volunteer.residence_code:
+        qs = qs.filter(org__region_code__startswith=volunteer.residence_code[:6])
+    active = TeamMembership.objects.filter(team_id=OuterRef("pk"), volunteer=volunteer, status__in=ACTIVE_STATUSES)
+    return qs.filter(~Exists(active)).order_by("org__name", "name")
+
+
+def dual_report_counts(*, user) -> tuple[list[dict], list[dict]]:
+    """双报到: in-scope volunteers with a work unit, counted per work unit and per reporting
+    community (two grouped queries)."""
+    qs = vscoped(Volunteer, user).filter(dual_report_unit__isnull=False).order_by()
+    per_unit = list(
+        qs.values("dual_report_unit_id", label=F("dual_report_unit__name")).annotate(n=Count("pk")).order_by("-n", "label")
+    )
+    per_community = list(
+        qs.filter(dual_report_community__isnull=False)
+        .values("dual_report_community_id", label=F("dual_report_community__name"), code=F("dual_report_community__code"))
+        .annotate(n=Count("pk"))
+        .order_by("-n", "code")
+    )
+    return per_unit, per_community

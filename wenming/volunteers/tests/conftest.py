@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture
+def vw(world):
+    from wenming.volunteers.tests.helpers import build_vworld
+
+    return build_vworld(world)

@@ -1,0 +1,122 @@
+"""Organisations, teams and joining with approval by the team's organisation admin."""
+
+from __future__ import annotations
+
+import pytest
+
+from wenming.audit.models import Action, AuditEntry
+from wenming.volunteers.models import MembershipStatus, Team, TeamMembership, VolunteerOrg, VolunteerOrgAdmin
+
+pytestmark = pytest.mark.django_db
+
+
+def test_office_admin_creates_an_org_run_by_another_office(client, world, vw, login):
+    login(world.county_a_admin)
+    response = client.post(
+        "/volunteers/orgs/new/",
+        {"name": "东城区青年志愿者协会", "region": world.county_a.pk, "operator": world.unit_a.pk, "contact_name": "周"},
+    )
+    org = VolunteerOrg.objects.get(name="东城区青年志愿者协会")
+    assert response.status_code == 302 and org.operator == world.unit_a and org.region_code == world.county_a.code
+    assert AuditEntry.objects.filter(action=Action.CREATE, object_type="volunteers.volunteerorg", object_id=str(org.pk)).exists()
+    # A region outside the admin's subtree is not offered.
+    response = client.post("/volunteers/orgs/new/", {"name": "越界协会", "region": world.county_b.pk})
+    assert response.status_code == 200 and not VolunteerOrg.objects.filter(name="越界协会").exists()
+
+
+def test_who_may_create_orgs(client, world, vw, login):
+    for persona in (world.city_inspector, world.unit_a_admin, vw.vorg_admin, vw.vol_user):
+        login(persona)
+        assert client.get("/volunteers/orgs/new/").status_code == 403
+
+
+def test_org_admin_adds_teams_and_admins(client, world, vw, login):
+    login(vw.vorg_admin)
+    response = client.post(f"/volunteers/orgs/{vw.vorg_a.pk}/teams/new/", {"name": "文明交通队", "service_area": "文明交通"})
+    team = Team.objects.get(name="文明交通队")
+    assert response.status_code == 302 and team.org == vw.vorg_a
+    client.post(f"/volunteers/orgs/{vw.vorg_a.pk}/admins/add/", {"username": "dept_lead_a"})
+    assert VolunteerOrgAdmin.objects.filter(org=vw.vorg_a, user=world.dept_lead_a).exists()
+    # Not for the other organisation (outside their scope: 404).
+    assert client.post(f"/volunteers/orgs/{vw.vorg_b.pk}/teams/new/", {"name": "x"}).status_code == 404
+
+
+def test_inspector_sees_but_cannot_manage(client, world, vw, login):
+    login(world.city_inspector)
+    assert client.get(f"/volunteers/orgs/{vw.vorg_a.pk}/").status_code == 200
+    assert client.post(f"/volunteers/orgs/{vw.vorg_a.pk}/teams/new/", {"name": "x"}).status_code == 403
+
+
+def test_join_with_approval(client, world, vw, login):
+    login(vw.vol_user)
+    other = Team.objects.create(org=vw.vorg_a, name="环保队")
+    page = client.get("/volunteers/me/").content.decode()
+    assert "环保队" in page and "申请加入" in page
+    client.post("/volunteers/me/join/", {"team": other.pk})
+    application = TeamMembership.objects.get(team=other, volunteer=vw.volunteer_a)
+    assert application.status == MembershipStatus.APPLIED
+    # Applying twice is refused; the team no longer offered.
+    client.post("/volunteers/me/join/", {"team": other.pk})
+    assert TeamMembership.objects.filter(team=other, volunteer=vw.volunteer_a).count() == 1
+    # The volunteer cannot approve themselves; the office admin cannot either (not the org admin).
+    assert client.post(f"/volunteers/applications/{application.pk}/decide/", {"decision": "approve"}).status_code in (403, 404)
+    login(world.county_a_admin)
+    assert client.post(f"/volunteers/applications/{application.pk}/decide/", {"decision": "approve"}).status_code == 403
+    login(vw.vorg_admin)
+    page = client.get(f"/volunteers/teams/{other.pk}/").content.decode()
+    assert "张志愿" in page and "通过" in page
+    response = client.post(f"/volunteers/applications/{application.pk}/decide/", {"decision": "approve"})
+    assert response.status_code == 302
+    application.refresh_from_db()
+    assert application.status == MembershipStatus.APPROVED and application.decided_by == vw.vorg_admin
+    assert AuditEntry.objects.filter(action=Action.UPDATE, object_type="volunteers.teammembership", object_id=str(application.pk)).exists()
+
+
+def test_reject(client, world, vw, login):
+    login(vw.vorg_admin)
+    client.post(f"/volunteers/applications/{vw.application.pk}/decide/", {"decision": "reject"})
+    vw.application.refresh_from_db()
+    assert vw.application.status == MembershipStatus.REJECTED
+    # A rejected applicant may apply again later (only one *active* membership per team).
+    from wenming.volunteers.services import membership_apply
+
+    assert membership_apply(volunteer=vw.applicant, team=vw.team_a).status == MembershipStatus.APPLIED
+
+
+def test_org_admin_registers_a_volunteer_into_a_team(client, world, vw, login):
+    import datetime as dt
+
+    from wenming.orgs.personal import make_mainland_id
+
+    login(vw.vorg_admin)
+    number = make_mainland_id("990102", dt.date(1970, 5, 5), 88)
+    data = {
+        "name": "钱党员", "id_type": "mainland", "id_number": number, "phone": "13700001111",
+        "residence": vw.community_a.pk, "political_status": "cpc", "availability": "any",
+        "home_org": vw.vorg_a.pk, "team": vw.team_a.pk, "dual_report_unit": "",
+        "dual_report_community": "", "consent": "on",
+    }
+    response = client.post("/volunteers/new/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    from wenming.volunteers.models import Volunteer
+
+    v = Volunteer.objects.get(name="钱党员")
+    assert v.home_org == vw.vorg_a and v.user is None
+    assert TeamMembership.objects.get(volunteer=v).status == MembershipStatus.APPROVED
+    # A team of another organisation is refused.
+    other_team = Team.objects.get(name="西湖环保队")
+    data.update(name="孙", id_number=make_mainland_id("990102", dt.date(1971, 5, 5), 88), team=other_team.pk)
+    assert client.post("/volunteers/new/", data).status_code == 200
+    assert not Volunteer.objects.filter(name="孙").exists()
+
+
+def test_dual_report_counts(client, world, vw, login):
+    login(world.county_a_admin)
+    page = client.get("/volunteers/dual-report/").content.decode()
+    assert "东城区执法局" in page and "幸福社区" in page
+    from wenming.volunteers.selectors import dual_report_counts
+
+    per_unit, per_community = dual_report_counts(user=world.county_a_admin)
+    assert [(r["label"], r["n"]) for r in per_unit] == [("东城区执法局", 1)]
+    assert [(r["label"], r["n"]) for r in per_community] == [("幸福社区", 1)]
+    assert dual_report_counts(user=world.county_b_admin) == ([], [])
