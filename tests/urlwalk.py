@@ -133,3 +133,26 @@ def _application(w: World):
     from wenming.volunteers.tests.helpers import build_vworld
 
     return build_vworld(w).application.pk
+
+
+def _county_a_framework(w: World):
+    """A published framework of 东城区文明办 with one criterion: county A sees it, 西湖区 does not."""
+    from wenming.frameworks.models import Framework
+    from wenming.frameworks.services import Spec, framework_create, framework_publish
+    from wenming.frameworks.tree import Node
+
+    existing = Framework.objects.filter(owner=w.county_a_office, title="URL 巡检测评体系").first()
+    if existing:
+        return existing
+    spec = Spec(meta={"kind": "unit", "title": "URL 巡检测评体系", "total_score": None}, nodes=[Node(code="1", title="组织领导")])
+    return framework_publish(framework=framework_create(owner=w.county_a_office, spec=spec))
+
+
+@sample("framework_id")
+def _framework(w: World):
+    return _county_a_framework(w).pk
+
+
+@sample("criterion_id")
+def _criterion(w: World):
+    return _county_a_framework(w).criteria.get(code="1").pk
