@@ -15,6 +15,14 @@ pytestmark = pytest.mark.django_db
 
 def _clear_world():
     """Empty the organisation tables (the session's persona world) inside the test transaction."""
+    # Other apps' demo rows refer to organisations and users, some through PROTECT: delete them
+    # first, later apps before earlier ones and each app's models in reverse definition order.
+    from django.apps import apps
+
+    for config in reversed(list(apps.get_app_configs())):
+        if config.name.startswith("wenming.") and config.label not in {"orgs", "audit"}:
+            for model in reversed(list(config.get_models())):
+                model._default_manager.all().delete()
     Membership.objects.all().delete()
     Profile.objects.all().delete()
     get_user_model().objects.all().delete()

@@ -1,0 +1,49 @@
+"""The demo: points with 包保 units and findings in every state, through the services."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from wenming.audit.services import audit_verify
+from wenming.inspections import demo
+from wenming.inspections.models import Finding, FindingEvent, InspectionPoint, Outcome, Status
+from wenming.orgs import demo as orgs_demo
+from wenming.web.tests.test_seed_demo import _clear_world
+
+pytestmark = pytest.mark.django_db
+
+
+def _fingerprint():
+    return (
+        list(InspectionPoint.objects.order_by("name").values_list("name", "region_code", "responsible_unit__name")),
+        list(Finding.objects.order_by("description").values_list("description", "status", "outcome", "responsible_unit__name")),
+        list(FindingEvent.objects.order_by("finding__description", "id").values_list("finding__description", "action")),
+    )
+
+
+def test_demo_has_every_state_and_is_deterministic():
+    _clear_world()
+    orgs_demo.seed(stdout=io.StringIO())
+    out = io.StringIO()
+    demo.seed(stdout=out)
+    assert "个点位" in out.getvalue()
+    statuses = set(Finding.objects.values_list("status", flat=True))
+    assert statuses == set(Status.values)
+    outcomes = set(Finding.objects.filter(status=Status.CLOSED).values_list("outcome", flat=True))
+    assert outcomes == {Outcome.FIXED, Outcome.UNFIXED}
+    assert FindingEvent.objects.filter(action="reassign", time_lost__isnull=False).exists()
+    assert FindingEvent.objects.filter(action="reopen").exists()
+    assert Finding.objects.filter(status__in=[Status.OPEN, Status.RECTIFYING], deadline__lt=demo.dt.date.today()).exists()
+    # The demo unit admin (东城区综合行政执法局) has findings to rectify.
+    assert Finding.objects.filter(responsible_unit__name="东城区综合行政执法局").exists()
+    first = _fingerprint()
+    demo.seed(stdout=out)  # a second run changes nothing
+    assert _fingerprint() == first
+    _clear_world()  # and the same data again from scratch
+    orgs_demo.seed(stdout=io.StringIO())
+    demo.seed(stdout=io.StringIO())
+    assert _fingerprint() == first
+    _, broken, reason = audit_verify()
+    assert broken is None, reason
