@@ -62,6 +62,8 @@ def seed(*, scale: str = "small", stdout=None) -> None:
         issuer="示范市文明办",
         total_score=DEMO_TOTAL,
         report_char_limit=500,
+        bonus_cap=Decimal(5),
+        deduction_cap=Decimal(10),
         description="示范数据：在全国 15 个测评项目的基础上由示范市文明办赋权（示范权重，合计 100 分），各项目下的测评标准为示范标准，并非公开文件内容。",
         veto_window="申报前两年内",
         veto_effect="不得申报市级文明单位",

@@ -41,6 +41,12 @@ class FrameworkForm(forms.Form):
     report_char_limit = forms.IntegerField(
         label="说明报告字数上限", required=False, min_value=1, max_value=100000
     )
+    bonus_cap = forms.DecimalField(
+        label="加分合计上限", required=False, min_value=0, max_digits=7, decimal_places=2
+    )
+    deduction_cap = forms.DecimalField(
+        label="扣分合计上限", required=False, min_value=0, max_digits=7, decimal_places=2
+    )
     description = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 3}))
     source = forms.CharField(label="来源", required=False, widget=forms.Textarea(attrs={"rows": 2}))
     thresholds = forms.CharField(
@@ -111,6 +117,8 @@ class FrameworkForm(forms.Form):
             "title": framework.title,
             "issuer": framework.issuer,
             "total_score": framework.total_score,
+            "bonus_cap": framework.bonus_cap,
+            "deduction_cap": framework.deduction_cap,
             "report_char_limit": framework.report_char_limit,
             "description": framework.description,
             "source": framework.source,

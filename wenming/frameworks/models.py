@@ -145,6 +145,12 @@ class Framework(models.Model):
         _("总分"), null=True, blank=True, validators=[MinValueValidator(0)], **SCORE_DIGITS
     )
     report_char_limit = models.PositiveIntegerField(_("说明报告字数上限"), null=True, blank=True)
+    bonus_cap = models.DecimalField(
+        _("加分合计上限"), null=True, blank=True, validators=[MinValueValidator(0)], **SCORE_DIGITS
+    )
+    deduction_cap = models.DecimalField(
+        _("扣分合计上限"), null=True, blank=True, validators=[MinValueValidator(0)], **SCORE_DIGITS
+    )
     veto_window = models.CharField(
         _("否决期间"), max_length=100, blank=True, help_text=_("例如：申报前两年内")
     )
@@ -168,6 +174,13 @@ class Framework(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(total_score__gte=0) | Q(total_score__isnull=True), name="framework_total_nonneg"
+            ),
+            models.CheckConstraint(
+                condition=Q(bonus_cap__gte=0) | Q(bonus_cap__isnull=True), name="framework_bonus_cap_nonneg"
+            ),
+            models.CheckConstraint(
+                condition=Q(deduction_cap__gte=0) | Q(deduction_cap__isnull=True),
+                name="framework_deduction_cap_nonneg",
             ),
         ]
         indexes = [models.Index(fields=["status", "region_prefix"], name="framework_published_idx")]

@@ -221,3 +221,32 @@ def scheme_summary(scheme: dict | None) -> str:
     if not label:
         return ""
     return f"{label}：{rule}" if rule else label
+
+
+def adjustments_apply(
+    *,
+    items: list[Any],
+    counts: dict[str, int],
+    bonus_cap: Decimal | None = None,
+    deduction_cap: Decimal | None = None,
+) -> tuple[Decimal, Decimal]:
+    """(bonus, deduction) points for how often each 加分/扣分 item occurred (``counts`` by code):
+    points × count, capped per item, then the kind's total capped by the framework's cap.
+    Items without points contribute nothing (the source gave none)."""
+    totals = {"bonus": Decimal(0), "deduction": Decimal(0)}
+    for item in items:
+        count = counts.get(item.code, 0)
+        if count < 0:
+            raise SchemeError(f"“{item.code}”的次数不能为负数")
+        if not count or item.points is None:
+            continue
+        value = item.points * count
+        if item.cap is not None:
+            value = min(value, item.cap)
+        totals[item.kind] += value
+    bonus, deduction = totals["bonus"], totals["deduction"]
+    if bonus_cap is not None:
+        bonus = min(bonus, bonus_cap)
+    if deduction_cap is not None:
+        deduction = min(deduction, deduction_cap)
+    return bonus, deduction

@@ -40,9 +40,12 @@ META_FIELDS = (
     "source",
     "total_score",
     "report_char_limit",
+    "bonus_cap",
+    "deduction_cap",
     "veto_window",
     "veto_effect",
 )
+NULLABLE_META = ("total_score", "report_char_limit", "bonus_cap", "deduction_cap")
 
 
 class TreeInvalid(ValidationError):
@@ -211,8 +214,13 @@ def validate_rules(spec: Spec) -> list[TreeError]:
         errors.append(TreeError(None, "类别", "类别不可识别，可填：" + "、".join(FrameworkKind.labels)))
     if not meta.get("title"):
         errors.append(TreeError(None, "名称", "测评体系名称不能为空"))
-    if meta.get("total_score") is not None and meta["total_score"] < 0:
-        errors.append(TreeError(None, "总分", "总分不能为负数"))
+    for key, label in (
+        ("total_score", "总分"),
+        ("bonus_cap", "加分合计上限"),
+        ("deduction_cap", "扣分合计上限"),
+    ):
+        if meta.get(key) is not None and meta[key] < 0:
+            errors.append(TreeError(None, label, f"{label}不能为负数"))
     return errors
 
 
@@ -373,9 +381,7 @@ def framework_replace(*, framework: Framework, spec: Spec, replace_meta: bool, s
     if replace_meta:
         for f in META_FIELDS:
             value = spec.meta.get(f)
-            setattr(
-                framework, f, value if value is not None or f in ("total_score", "report_char_limit") else ""
-            )
+            setattr(framework, f, value if value is not None or f in NULLABLE_META else "")
         framework.save()
         framework.thresholds.all().delete()
         framework.veto_conditions.all().delete()

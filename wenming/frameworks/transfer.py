@@ -273,6 +273,8 @@ def spec_to_yaml_data(spec: Spec) -> dict[str, Any]:
         "source": meta.get("source") or "",
         "total_score": _fmt(meta.get("total_score")),
         "report_char_limit": meta.get("report_char_limit"),
+        "bonus_cap": _fmt(meta.get("bonus_cap")),
+        "deduction_cap": _fmt(meta.get("deduction_cap")),
     }
     children: dict[str, list[Node]] = {}
     for n in spec.nodes:
@@ -439,11 +441,16 @@ def _spec_from_doc(doc: dict, lines: dict[int, int]) -> ParseResult:
         except ValueError:
             errors.append(TreeError(None, f"framework.{key}", "须为文本"))
             meta[key] = ""
-    try:
-        meta["total_score"] = _dec(fw.get("total_score"))
-    except (InvalidOperation, ValueError):
-        errors.append(TreeError(None, "framework.total_score", "总分不是数字"))
-        meta["total_score"] = None
+    for key, label in (
+        ("total_score", "总分"),
+        ("bonus_cap", "加分合计上限"),
+        ("deduction_cap", "扣分合计上限"),
+    ):
+        try:
+            meta[key] = _dec(fw.get(key))
+        except (InvalidOperation, ValueError):
+            errors.append(TreeError(None, f"framework.{key}", f"{label}不是数字"))
+            meta[key] = None
     limit = fw.get("report_char_limit")
     meta["report_char_limit"] = (
         limit if isinstance(limit, int) and not isinstance(limit, bool) and 0 < limit <= 100000 else None

@@ -189,6 +189,8 @@ def test_yaml_round_trip_gives_the_same_framework(world):
         world.city_office,
         nodes=nodes,
         total=100,
+        bonus_cap=Decimal(5),
+        deduction_cap=Decimal("7.5"),
         issuer="示范市文明办",
         veto_window="两年内",
         veto_effect="不得申报",
@@ -210,6 +212,7 @@ def test_yaml_round_trip_gives_the_same_framework(world):
     original.refresh_from_db()
     copy.refresh_from_db()
     a, b = services.framework_spec(framework=original), services.framework_spec(framework=copy)
+    assert (b.meta["bonus_cap"], b.meta["deduction_cap"], b.meta["total_score"]) == (5, Decimal("7.5"), 100)
     assert (
         a.meta == b.meta
         and a.thresholds == b.thresholds

@@ -72,11 +72,13 @@ def test_office_admin_creates_adds_criteria_and_publishes(client, login, world):
             "thresholds": "区级文明单位=85",
             "veto": "严重违纪\n",
             "adjustments": "加分|B1|获表彰|1|3",
+            "bonus_cap": "3",
         },
     )
     assert response.status_code == 302
     fw = Framework.objects.get(title="东城区文明单位测评细则")
     assert fw.owner == world.county_a_office and fw.total_score == Decimal(100)
+    assert fw.bonus_cap == Decimal(3) and fw.deduction_cap is None
     assert fw.thresholds.get().min_score == Decimal(85) and fw.adjustments.get().cap == Decimal(3)
     r = client.post(
         f"/frameworks/{fw.pk}/criteria/new/",

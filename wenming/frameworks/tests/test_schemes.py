@@ -90,3 +90,23 @@ def test_text_form_round_trips(text):
     scheme = scheme_from_text(kind, text, max_score=D(2))
     assert scheme_to_text(scheme) == (kind, text)
     assert scheme_from_text(*scheme_to_text(scheme), max_score=D(2)) == scheme
+
+
+def test_bonus_and_deduction_items_with_caps():
+    from types import SimpleNamespace as Item
+
+    from wenming.frameworks.schemes import adjustments_apply
+
+    items = [
+        Item(kind="bonus", code="B1", points=D(1), cap=D(3)),
+        Item(kind="bonus", code="B2", points=D("0.5"), cap=None),
+        Item(kind="bonus", code="B3", points=None, cap=None),  # the source gave no points
+        Item(kind="deduction", code="D1", points=D(2), cap=D(5)),
+    ]
+    assert adjustments_apply(items=items, counts={"B1": 5, "B2": 2, "B3": 4, "D1": 1}) == (D(4), D(2))
+    assert adjustments_apply(
+        items=items, counts={"B1": 5, "B2": 2, "D1": 9}, bonus_cap=D("3.5"), deduction_cap=D(4)
+    ) == (D("3.5"), D(4))
+    assert adjustments_apply(items=items, counts={}) == (D(0), D(0))
+    with pytest.raises(SchemeError):
+        adjustments_apply(items=items, counts={"B1": -1})
