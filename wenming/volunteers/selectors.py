@@ -134,6 +134,8 @@ def volunteer_list(
     team_id: int | None = None,
     political_status: str = "",
     region: str = "",
+    dual_unit_id: int | None = None,
+    dual_community_id: int | None = None,
 ) -> QuerySet[Volunteer]:
     qs = vscoped(Volunteer, user)
     if keys:
@@ -150,6 +152,10 @@ def volunteer_list(
         qs = qs.filter(political_status=political_status)
     if region:
         qs = qs.filter(residence_code__startswith=region)
+    if dual_unit_id:
+        qs = qs.filter(dual_report_unit_id=dual_unit_id)
+    if dual_community_id:
+        qs = qs.filter(dual_report_unit__isnull=False, dual_report_community_id=dual_community_id)
     return (
         qs.only(*LIST_FIELDS)
         .annotate(residence_name=F("residence__name"), home_org_name=F("home_org__name"))

@@ -96,6 +96,8 @@ def _list_args(request, params) -> dict:
         team_id=_int(params.get("team")),
         political_status=params.get("political_status", ""),
         region=params.get("region", "").strip(),
+        dual_unit_id=_int(params.get("dual_unit")),
+        dual_community_id=_int(params.get("dual_community")),
     )
 
 
@@ -207,6 +209,7 @@ def volunteer_create(request):
     )
 
 
+FILTERS = ("q", "org", "team", "political_status", "region", "dual_unit", "dual_community")
 EXPORT_HEADERS = ["志愿者编号", "姓名", "证件类型", "证件号码", "性别", "出生日期", "手机号", "居住社区", "政治面貌", "专业技能", "登记组织", "登记时间"]
 
 
@@ -268,7 +271,7 @@ def volunteer_export(request):
             object_type="volunteers.volunteer",
             object_repr="志愿者名单导出（含完整证件号、手机号）" if full else "志愿者名单导出（脱敏）",
             changes={"行数": [None, response.export.rows], "完整号码": [None, full],
-                     "筛选": [None, {k: params.get(k, "") for k in ("q", "org", "team", "political_status", "region")}]},
+                     "筛选": [None, {k: params.get(k, "") for k in FILTERS}]},
             # ``q`` here is never a clear ID or phone: such searches were redirected to masked form.
             region_code="",
         )

@@ -120,3 +120,8 @@ def test_dual_report_counts(client, world, vw, login):
     assert [(r["label"], r["n"]) for r in per_unit] == [("东城区执法局", 1)]
     assert [(r["label"], r["n"]) for r in per_community] == [("幸福社区", 1)]
     assert dual_report_counts(user=world.county_b_admin) == ([], [])
+    # Each figure opens exactly the volunteers it counts.
+    listed = client.get(f"/volunteers/?dual_unit={world.unit_a.pk}").content.decode()
+    assert "李申请" in listed and "张志愿" not in listed
+    listed = client.get(f"/volunteers/?dual_community={vw.community_a.pk}").content.decode()
+    assert "李申请" in listed and "张志愿" not in listed

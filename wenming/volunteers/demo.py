@@ -1,0 +1,191 @@
+"""Demo data for 志愿服务: organisations (one run by an office other than the civilization
+office), teams, and a few hundred real-name volunteers with valid generated ID numbers.
+
+Deterministic (seeded random): the same people every run, except for the ciphertexts (Fernet uses
+a fresh IV each time). ID numbers use the fictional region prefix 9901xx of the demo city — no
+real ID begins with 99, and the validator accepts 99 explicitly (orgs/personal.py). Bulk-created:
+numbers are reserved per county in one counter update, rows inserted in batches, and one audit
+entry records the batch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from wenming.audit.models import Action
+from wenming.audit.services import audit_record
+from wenming.orgs.models import Organisation, OrgKind, Region
+from wenming.orgs.personal import (
+    IdType,
+    encrypt,
+    id_hash,
+    make_mainland_id,
+    mask_id,
+    mask_phone,
+    phone_hash,
+    validate_mainland_id,
+)
+from wenming.orgs.regions import Level
+from wenming.volunteers import services
+from wenming.volunteers.models import (
+    Availability,
+    MembershipStatus,
+    PoliticalStatus,
+    Team,
+    TeamMembership,
+    Volunteer,
+    VolunteerOrg,
+)
+
+CITY_ORG = "示范市志愿服务联合会"
+YOUTH_ORG = "共青团示范市委青年志愿者协会"
+TEAMS = [("助老服务队", "助老"), ("文明交通劝导队", "文明交通"), ("环保志愿服务队", "环保")]
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰"
+SKILLS = ["", "", "医疗急救", "心理咨询", "法律咨询", "摄影", "外语", "驾驶", "电脑维修", "文艺表演"]
+VOLUNTEERS = {"small": 300, "province": 5000}
+ORG_ADMIN = ("zy_admin", "东城区志愿者协会管理员")
+
+
+def _county_org_name(county: Region) -> str:
+    return f"{county.name}志愿者协会"
+
+
+def seed(*, scale: str = "small", stdout=None) -> None:
+    if VolunteerOrg.objects.filter(name=CITY_ORG).exists():
+        return
+    city = Region.objects.filter(code="990100000000").first()
+    if city is None:  # the orgs demo did not run
+        return
+    rng = random.Random(20261122)
+    with transaction.atomic():
+        orgs, teams = _seed_orgs(city)
+        created = _seed_volunteers(rng, orgs, teams, count=VOLUNTEERS.get(scale, 300))
+        audit_record(
+            action=Action.IMPORT,
+            object_type="volunteers.volunteer",
+            object_repr=f"演示数据：志愿者 {created} 名",
+            changes={"志愿者": [0, created]},
+            region_code=city.code,
+        )
+    if stdout is not None:
+        stdout.write(f"志愿服务：{len(orgs)} 个组织、{len(teams)} 支队伍、{created} 名志愿者")
+
+
+def _seed_orgs(city: Region) -> tuple[list[VolunteerOrg], list[Team]]:
+    offices = {o.region_code: o for o in Organisation.objects.filter(kind=OrgKind.OFFICE, region_code__startswith="99")}
+    def org(name, region, operator):
+        existing = VolunteerOrg.objects.filter(region=region, name=name).first()
+        return existing or services.vorg_create(name=name, region=region, operator=operator)
+
+    orgs = [org(CITY_ORG, city, offices.get(city.code))]
+    # The city's youth volunteers are run by a bureau, not by the civilization office.
+    bureau = (
+        Organisation.objects.filter(name="示范市民政局").first()
+        or Organisation.objects.filter(kind=OrgKind.UNIT, unit_type="organ", region_code__startswith="9901").order_by("pk").first()
+    )
+    orgs.append(org(YOUTH_ORG, city, bureau or offices.get(city.code)))
+    for county in Region.objects.filter(level=Level.COUNTY, code__startswith="9901").order_by("code"):
+        orgs.append(org(_county_org_name(county), county, offices.get(county.code)))
+    teams = [services.team_create(org=org, name=f"{org.name[:-3] if org.name.endswith('志愿者协会') else ''}{name}", service_area=area)
+             for org in orgs for name, area in TEAMS]
+    from wenming.orgs import services as org_services
+    from wenming.orgs.demo import DEMO_PASSWORD
+
+    User = get_user_model()
+    dongcheng = next((o for o in orgs if o.name == "东城区志愿者协会"), orgs[0])
+    admin = User.objects.filter(username=ORG_ADMIN[0]).first() or org_services.user_create(
+        username=ORG_ADMIN[0], display_name=ORG_ADMIN[1], password=DEMO_PASSWORD
+    )
+    services.vorg_admin_add(org=dongcheng, user=admin)
+    return orgs, teams
+
+
+def generate_people(rng: random.Random, communities: list[Region], count: int) -> list[tuple]:
+    """(community, ID number, IdInfo) for ``count`` distinct people; a pure function of the rng."""
+    people = []
+    seen: set[str] = set()
+    while len(people) < count:
+        community = communities[rng.randrange(len(communities))]
+        birth = dt.date(rng.randint(1955, 2006), rng.randint(1, 12), rng.randint(1, 28))
+        number = make_mainland_id(community.code[:6], birth, rng.randrange(1000))
+        if number in seen:
+            continue
+        seen.add(number)
+        people.append((community, number, validate_mainland_id(number)))
+    return people
+
+
+def _seed_volunteers(rng: random.Random, orgs, teams, *, count: int) -> int:
+    communities = list(Region.objects.filter(level=Level.VILLAGE, code__startswith="9901").order_by("code"))
+    if not communities:
+        return 0
+    units = list(Organisation.objects.filter(kind=OrgKind.UNIT, region_code__startswith="9901").order_by("pk"))
+    org_by_county = {o.region_code[:6]: o for o in orgs if o.region.level == Level.COUNTY}
+    teams_by_org: dict[int, list[Team]] = {}
+    for team in teams:
+        teams_by_org.setdefault(team.org_id, []).append(team)
+    now = timezone.now()
+    people = generate_people(rng, communities, count)
+    by_prefix: dict[str, list[int]] = {}
+    for i, (community, _n, _info) in enumerate(people):
+        by_prefix.setdefault(community.code[:6], []).append(i)
+    numbers: dict[int, str] = {}
+    for prefix, indexes in sorted(by_prefix.items()):
+        for i, vnum in zip(indexes, services.number_allocate(prefix=prefix, count=len(indexes)), strict=True):
+            numbers[i] = vnum
+    rows = []
+    for i, (community, id_number, info) in enumerate(people):
+        phone = f"1{rng.choice('3589')}{rng.randrange(10**9):09d}"
+        status = rng.choices(PoliticalStatus.values, weights=[25, 3, 20, 2, 50])[0]
+        home_org = org_by_county.get(community.code[:6])
+        employed_member = status == PoliticalStatus.CPC and units and rng.random() < 0.6
+        rows.append(
+            Volunteer(
+                number=numbers[i],
+                name=rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.randint(1, 2))),
+                id_type=IdType.MAINLAND,
+                id_number_enc=encrypt(id_number),
+                id_hash=id_hash(IdType.MAINLAND, id_number),
+                id_masked=mask_id(id_number),
+                birth_date=info.birth_date,
+                sex=info.sex,
+                phone_enc=encrypt(phone),
+                phone_hash=phone_hash(phone),
+                phone_masked=mask_phone(phone),
+                residence=community,
+                residence_code=community.code,
+                political_status=status,
+                skills=rng.choice(SKILLS),
+                availability=rng.choice(Availability.values),
+                home_org=home_org,
+                dual_report_unit=rng.choice(units) if employed_member else None,
+                dual_report_community=community if employed_member else None,
+                consent_at=now,
+                consent_version=services.CONSENT_VERSION,
+            )
+        )
+    Volunteer.objects.bulk_create(rows, batch_size=1000)
+    saved = dict(Volunteer.objects.filter(number__in=[r.number for r in rows]).values_list("number", "pk"))
+    memberships = []
+    for row in rows:
+        if row.home_org is None or rng.random() < 0.25:
+            continue
+        team = rng.choice(teams_by_org[row.home_org.pk])
+        approved = rng.random() < 0.85
+        memberships.append(
+            TeamMembership(
+                team=team,
+                volunteer_id=saved[row.number],
+                status=MembershipStatus.APPROVED if approved else MembershipStatus.APPLIED,
+                decided_at=now if approved else None,
+                note="演示数据",
+            )
+        )
+    TeamMembership.objects.bulk_create(memberships, batch_size=1000)
+    return len(rows)
