@@ -159,6 +159,8 @@ class Finding(models.Model):
             # The overdue list and the ledger's filters: not closed, by deadline.
             models.Index(fields=["status", "deadline"], name="finding_status_deadline"),
             models.Index(fields=["responsible_unit", "status"], name="finding_unit_status"),
+            # The ledger's default order (newest first), so a page of 50 needs no sort of the rest.
+            models.Index(fields=["-created_at", "-id"], name="finding_newest_first"),
         ]
         constraints = [
             models.CheckConstraint(

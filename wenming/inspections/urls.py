@@ -12,4 +12,5 @@ urlpatterns = [
     path("findings/new/", views.finding_create, name="finding_create"),
     path("findings/<int:finding_id>/", views.finding_detail, name="finding_detail"),
     path("findings/<int:finding_id>/act/", views.finding_act, name="finding_act"),
+    path("findings/<int:finding_id>/photos/<int:file_id>/", views.finding_photo, name="finding_photo"),
 ]

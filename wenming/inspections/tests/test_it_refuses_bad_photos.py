@@ -43,3 +43,24 @@ def test_a_non_image_sent_as_a_photo_is_refused(world):
 def test_a_broken_image_is_refused(world):
     with pytest.raises(ValidationError, match="损坏"):
         new_finding(world, photos=[upload(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, name="坏图.png")])
+
+
+def test_photos_follow_the_finding_not_the_unit_that_filed_them(client, world):
+    from conftest import login_client
+    from wenming.files.tests.helpers import make_stored_file
+
+    finding = new_finding(world, photos=[photo()])
+    stored = finding.events.get().files.get()
+    url = f"/inspections/findings/{finding.pk}/photos/{stored.pk}/"
+    login_client(client, world.unit_a_admin)
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+    assert "sandbox" in response["Content-Security-Policy"]
+    other = make_stored_file(owner=world.unit_a_admin, organisation=world.unit_a)
+    assert client.get(f"/inspections/findings/{finding.pk}/photos/{other.pk}/").status_code == 404
+
+    take(world, finding, "reassign", new_unit=world.unit_b, reason="非本单位责任")
+    assert client.get(url).status_code == 404  # unit A no longer sees the finding
+    login_client(client, world.outsider)  # unit B's admin: the finding is now theirs
+    assert client.get(url).status_code == 200
+    assert client.get(f"/files/{stored.pk}/").status_code == 404  # the file itself stays unit A's
