@@ -72,7 +72,8 @@ DEPTH_NAMES = {1: "测评项目", 2: "测评内容", 3: "测评标准", 4: "子�
 def _framework_scope(prefix: str = ""):
     """Q builder for frameworks (``prefix`` reaches a framework from another model).
 
-    - built-in frameworks (no owner): every signed-in user;
+    - built-in frameworks (no owner), once published: every signed-in user (a platform admin's
+      draft of one is seen by platform admins only);
     - an office's frameworks, any status: users of that office and of offices above it
       (an office sees its region's subtree);
     - published or frozen frameworks: every office and unit below the owning office (offices see
@@ -86,12 +87,12 @@ def _framework_scope(prefix: str = ""):
         from wenming.orgs.regions import LEVEL_DIGITS
 
         p = prefix
-        q = Q(**{f"{p}owner__isnull": True})
+        published = Q(**{f"{p}status__in": [FrameworkStatus.PUBLISHED, FrameworkStatus.FROZEN]})
+        q = Q(**{f"{p}owner__isnull": True}) & published
         ancestors: set[str] = set()
         for region_prefix in scope.region_prefixes:
             q |= Q(**{f"{p}region_code__startswith": region_prefix})
             ancestors.update(region_prefix[:n] for n in LEVEL_DIGITS.values() if n <= len(region_prefix))
-        published = Q(**{f"{p}status__in": [FrameworkStatus.PUBLISHED, FrameworkStatus.FROZEN]})
         if ancestors:
             q |= published & Q(**{f"{p}region_prefix__in": sorted(ancestors)})
         if scope.unit_ids:

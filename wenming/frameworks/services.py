@@ -498,3 +498,27 @@ def framework_new_version(*, framework: Framework) -> Framework:
         action=Action.CREATE, obj=new, after=snapshot(new), changes={"new_version_of": [None, source.pk]}
     )
     return new
+
+
+@transaction.atomic
+def criterion_move(*, criterion: Criterion, up: bool) -> bool:
+    """Swap a criterion with its previous (``up``) or next sibling. False at either end."""
+    framework = Framework.objects.select_for_update().get(pk=criterion.framework_id)
+    _ensure_editable(framework)
+    siblings = list(
+        Criterion.objects.filter(framework=framework, parent_id=criterion.parent_id).order_by(
+            "position", "pk"
+        )
+    )
+    index = next(i for i, s in enumerate(siblings) if s.pk == criterion.pk)
+    other = index - 1 if up else index + 1
+    if other < 0 or other >= len(siblings):
+        return False
+    siblings[index], siblings[other] = siblings[other], siblings[index]
+    # Renumber the sibling group densely (positions from imports may have gaps or ties).
+    for i, s in enumerate(siblings):
+        if s.position != i:
+            Criterion.objects.filter(pk=s.pk).update(position=i)
+    audit_record(action=Action.UPDATE, obj=criterion, changes={"position": [index, other]})
+    _touch(framework)
+    return True

@@ -19,4 +19,5 @@ urlpatterns = [
     path("<int:framework_id>/compare/", views.framework_compare, name="framework_compare"),
     path("criteria/<int:criterion_id>/edit/", views.criterion_edit, name="criterion_edit"),
     path("criteria/<int:criterion_id>/delete/", views.criterion_delete, name="criterion_delete"),
+    path("criteria/<int:criterion_id>/move/", views.criterion_move, name="criterion_move"),
 ]

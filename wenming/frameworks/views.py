@@ -294,6 +294,16 @@ def criterion_delete(request, criterion_id: int):
     return redirect("frameworks:framework_detail", criterion.framework_id)
 
 
+@require_POST
+def criterion_move(request, criterion_id: int):
+    criterion = _criterion(request, criterion_id)
+    if not services.criterion_move(criterion=criterion, up=request.POST.get("direction") != "down"):
+        messages.info(request, "已在最前或最后")
+    return redirect(
+        f"{reverse('frameworks:framework_detail', args=[criterion.framework_id])}#c-{criterion.pk}"
+    )
+
+
 @require_http_methods(["GET", "POST"])
 def framework_import(request, framework_id: int):
     framework = _editable(request, framework_id)

@@ -192,3 +192,41 @@ def test_yaml_import_through_the_page(client, login, world):
     fw.refresh_from_db()
     assert (fw.title, fw.kind, fw.total_score) == ("社区体系", "community", Decimal(50))
     assert list(Criterion.objects.filter(framework=fw).values_list("code", flat=True)) == ["A"]
+
+
+def test_moving_criteria_among_siblings(client, login, world):
+    fw = make_framework(world.county_a_office, nodes=[node("1"), node("2"), node("3"), node("3.1", "3")])
+    login(world.county_a_admin)
+    third = fw.criteria.get(code="3")
+    assert client.post(f"/frameworks/criteria/{third.pk}/move/", {"direction": "up"}).status_code == 302
+    order = list(fw.criteria.filter(depth=1).order_by("position").values_list("code", flat=True))
+    assert order == ["1", "3", "2"]
+    first = fw.criteria.get(code="1")
+    client.post(f"/frameworks/criteria/{first.pk}/move/", {"direction": "up"})  # already first: nothing moves
+    client.post(f"/frameworks/criteria/{first.pk}/move/", {"direction": "down"})
+    assert list(fw.criteria.filter(depth=1).order_by("position").values_list("code", flat=True)) == [
+        "3",
+        "1",
+        "2",
+    ]
+    assert [n.code for n in services.framework_nodes(framework=fw)] == ["3", "3.1", "1", "2"]
+    login(world.unit_a_admin)
+    assert (
+        client.post(f"/frameworks/criteria/{first.pk}/move/", {"direction": "up"}).status_code == 404
+    )  # a draft
+
+
+def test_unit_list_is_bounded_too(client, login, world):
+    for i in range(3):
+        services.framework_publish(
+            framework=make_framework(world.county_a_office, title=f"东城发布{i}", nodes=[node("1")])
+        )
+    login(world.unit_a_admin)
+    n_few, body = queries_for(client, "/frameworks/")
+    assert "东城发布0" in body
+    for i in range(3, 40):
+        services.framework_publish(
+            framework=make_framework(world.county_a_office, title=f"东城发布{i}", nodes=[node("1")])
+        )
+    n_many, body = queries_for(client, "/frameworks/")
+    assert n_many == n_few <= 14 and body.count('data-testid="framework-row"') == 30

@@ -17,7 +17,8 @@ pytestmark = pytest.mark.django_db
 def frameworks(world):
     nodes = [node("1")]
     return {
-        "builtin": make_framework(None, title="内置", nodes=nodes),
+        "builtin": services.framework_publish(framework=make_framework(None, title="内置", nodes=nodes)),
+        "builtin_draft": make_framework(None, title="内置草稿", nodes=[node("1")]),
         "city_draft": make_framework(world.city_office, title="市草稿", nodes=[node("1")]),
         "city_pub": services.framework_publish(
             framework=make_framework(world.city_office, title="市发布", nodes=[node("1")])
@@ -40,7 +41,7 @@ def visible(user, frameworks) -> set[str]:
 @pytest.mark.parametrize(
     "persona,expected",
     [
-        ("platform", {"builtin", "city_draft", "city_pub", "a_draft", "a_pub", "b_pub"}),
+        ("platform", {"builtin", "builtin_draft", "city_draft", "city_pub", "a_draft", "a_pub", "b_pub"}),
         ("city_admin", {"builtin", "city_draft", "city_pub", "a_draft", "a_pub", "b_pub"}),
         ("city_inspector", {"builtin", "city_draft", "city_pub", "a_draft", "a_pub", "b_pub"}),
         ("county_a_admin", {"builtin", "city_pub", "a_draft", "a_pub"}),
