@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
 from wenming.frameworks.models import Criterion, EvidenceType, Framework
 from wenming.frameworks.services import framework_nodes
@@ -24,7 +24,8 @@ def framework_list(*, user, q: str = "", kind: str = "", status: str = "") -> Qu
         qs = qs.filter(kind=kind)
     if status:
         qs = qs.filter(status=status)
-    return qs.order_by("owner_id", "-updated_at", "-pk")
+    # Offices' own versions first (built-ins last on every database), versions of one title together.
+    return qs.order_by(F("owner_id").asc(nulls_last=True), "title", "-version", "-pk")
 
 
 def framework_versions(*, user, framework: Framework) -> list[Framework]:

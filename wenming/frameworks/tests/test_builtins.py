@@ -116,3 +116,17 @@ def test_demo_publishes_a_weighted_local_version(world):
 
     assert scoped(Framework, world.unit_a_admin).filter(pk=local.pk).exists()
     assert not local.derived_from.criteria.filter(score__isnull=False).exists()
+
+
+def test_every_builtin_survives_a_yaml_round_trip(world):
+    from wenming.frameworks.services import framework_spec
+    from wenming.frameworks.transfer import framework_yaml, parse_yaml
+
+    for fw in load_builtins():
+        result = parse_yaml(framework_yaml(fw).encode())
+        assert result.ok, (fw.builtin_key, result.errors)
+        original = framework_spec(framework=fw)
+        assert result.spec.meta == original.meta and result.spec.veto == original.veto
+        assert [n.comparable() | {"code": n.code} for n in result.spec.nodes] == [
+            n.comparable() | {"code": n.code} for n in original.nodes
+        ]
