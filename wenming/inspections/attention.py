@@ -1,12 +1,13 @@
 """Home-page attention items for 督查整改, each count the size of exactly the list it opens.
 
-- unit admins: "待整改的问题" — their units' findings that are 挂账 or 整改中 (``?todo=unit``);
+- unit admins: "待整改的问题" — their units' findings that are 挂账 or 整改中 (``?todo=unit``), and
+  "3 天内到期的问题" — their units' unfinished findings due within REMIND_DAYS (the reminder);
 - office inspectors and admins: "待复核的问题" — visible findings awaiting review (``?todo=review``).
 """
 
 from __future__ import annotations
 
-from wenming.inspections import selectors
+from wenming.inspections import selectors, services
 from wenming.orgs.access import get_scope
 from wenming.orgs.models import Role
 from wenming.web.home import AttentionItem, attention_provider
@@ -20,14 +21,21 @@ def findings_to_rectify(request) -> list[AttentionItem]:
     scope = get_scope(request.user)
     if not scope.admin_unit_ids:
         return []
-    counts = selectors.attention_counts(user=request.user, unit_ids=scope.admin_unit_ids)
+    counts = selectors.attention_counts(user=request.user, today=services.local_today(), unit_ids=scope.admin_unit_ids)
     return [
         AttentionItem(
             section=SECTION,
             label="待整改的问题",
             count=sum(counts.get(s, 0) for s in selectors.OPEN_STATUSES),
             href=url("inspections:finding_list") + "?todo=unit",
-        )
+        ),
+        # The reminder before the deadline: every unfinished finding of the unit due within days.
+        AttentionItem(
+            section=SECTION,
+            label=f"{selectors.REMIND_DAYS} 天内到期的问题",
+            count=counts["due_soon"],
+            href=url("inspections:finding_list") + "?todo=unit_all&due_soon=1",
+        ),
     ]
 
 
@@ -36,7 +44,7 @@ def findings_to_review(request) -> list[AttentionItem]:
     scope = get_scope(request.user)
     if not (scope.is_platform or scope.has_role(Role.OFFICE_ADMIN, Role.OFFICE_INSPECTOR)):
         return []
-    counts = selectors.attention_counts(user=request.user)
+    counts = selectors.attention_counts(user=request.user, today=services.local_today())
     return [
         AttentionItem(
             section=SECTION,

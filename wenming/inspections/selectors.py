@@ -25,6 +25,15 @@ def point_list(*, user, q: str = "", point_type_id: int | None = None, unit_id: 
     return qs.order_by("region_code", "name", "id")
 
 
+# How many days ahead a unit is reminded of a deadline (the home page's "即将到期的问题").
+REMIND_DAYS = 3
+
+
+def due_soon_q(today: dt.date) -> Q:
+    """Not closed, deadline from today to REMIND_DAYS ahead: the reminder before the deadline."""
+    return Q(deadline__gte=today, deadline__lte=today + dt.timedelta(days=REMIND_DAYS)) & ~Q(status=Status.CLOSED)
+
+
 def overdue_q(today: dt.date) -> Q:
     """Deadline passed and not closed: the overdue list (served by the status/deadline index)."""
     return Q(deadline__lt=today) & ~Q(status=Status.CLOSED)
@@ -41,6 +50,7 @@ def finding_list(
     point_id: int | None = None,
     statuses: tuple[str, ...] = (),
     unit_ids: tuple[int, ...] | None = None,
+    due_soon: bool = False,
 ) -> QuerySet:
     qs = scoped(Finding, user).select_related("category", "responsible_unit", "point")
     if status in Status.values:
@@ -56,7 +66,11 @@ def finding_list(
     if point_id:
         qs = qs.filter(point_id=point_id)
     if overdue:
-        qs = qs.filter(overdue_q(today)).order_by("deadline", "id")
+        qs = qs.filter(overdue_q(today))
+    if due_soon:
+        qs = qs.filter(due_soon_q(today))
+    if overdue or due_soon:
+        qs = qs.order_by("deadline", "id")
     else:
         qs = qs.order_by("-created_at", "-id")
     return qs
@@ -83,9 +97,13 @@ def reassign_units(*, user) -> QuerySet:
     )
 
 
-def attention_counts(*, user, unit_ids: tuple[int, ...] | None = None) -> dict[str, int]:
-    """One grouped query: the user's visible, not yet closed findings per status."""
+def attention_counts(*, user, today: dt.date, unit_ids: tuple[int, ...] | None = None) -> dict[str, int]:
+    """One grouped query: the user's visible, not yet closed findings per status, and how many
+    of them fall due within REMIND_DAYS (key ``"due_soon"``)."""
     qs = scoped(Finding, user).exclude(status=Status.CLOSED)
     if unit_ids is not None:
         qs = qs.filter(responsible_unit_id__in=unit_ids)
-    return {r["status"]: r["n"] for r in qs.values("status").annotate(n=Count("id")).order_by()}
+    rows = qs.values("status").annotate(n=Count("id"), soon=Count("id", filter=due_soon_q(today))).order_by()
+    counts = {r["status"]: r["n"] for r in rows}
+    counts["due_soon"] = sum(r["soon"] for r in rows)
+    return counts

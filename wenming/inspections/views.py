@@ -135,7 +135,9 @@ def finding_list(request):
     today = services.local_today()
     todo = request.GET.get("todo", "")
     overdue = request.GET.get("overdue") == "1"
+    due_soon = request.GET.get("due_soon") == "1"
     filters = {
+        "due_soon": due_soon,
         "status": request.GET.get("status", ""),
         "unit_id": _int(request.GET.get("unit")),
         "category_id": _int(request.GET.get("category")),
@@ -145,11 +147,16 @@ def finding_list(request):
     if todo == "unit":
         filters.update(statuses=selectors.OPEN_STATUSES, unit_ids=scope.admin_unit_ids)
         title = "待整改的问题"
+    elif todo == "unit_all":
+        filters.update(unit_ids=scope.admin_unit_ids)
+        title = "本单位的问题"
     elif todo == "review":
         filters.update(statuses=selectors.REVIEW_STATUSES)
         title = "待复核的问题"
-    elif overdue:
+    if overdue:
         title = "逾期未销号的问题"
+    elif due_soon:
+        title = f"{selectors.REMIND_DAYS} 天内到期的问题"
     qs = selectors.finding_list(user=request.user, today=today, **filters)
     return render(
         request,
@@ -163,8 +170,8 @@ def finding_list(request):
             "today": today,
             "todo": todo,
             "can_record": services.may_record_findings(request.user),
-            "breadcrumbs": [("问题台账", reverse("inspections:finding_list") if todo or overdue else None)]
-            + ([(title, None)] if todo or overdue else []),
+            "breadcrumbs": [("问题台账", reverse("inspections:finding_list") if title != "问题台账" else None)]
+            + ([(title, None)] if title != "问题台账" else []),
         },
     )
 

@@ -78,3 +78,25 @@ def test_overdue_means_deadline_passed_and_not_closed(world):
         selectors.finding_list(user=world.city_inspector, today=today, overdue=True).values_list("pk", flat=True)
     )
     assert late.pk in found and late_closed.pk not in found and on_time.pk not in found
+
+
+def test_units_are_reminded_before_the_deadline(client, world):
+    from conftest import login_client
+
+    today = services.local_today()
+    soon = new_finding(world, status=Status.RECTIFYING)
+    later = new_finding(world)
+    late = new_finding(world)
+    done = new_finding(world, status=Status.CLOSED)
+    Finding.objects.filter(pk__in=[soon.pk, done.pk]).update(deadline=today + dt.timedelta(days=selectors.REMIND_DAYS))
+    Finding.objects.filter(pk=later.pk).update(deadline=today + dt.timedelta(days=selectors.REMIND_DAYS + 1))
+    Finding.objects.filter(pk=late.pk).update(deadline=today - dt.timedelta(days=1))
+    counts = selectors.attention_counts(user=world.unit_a_admin, today=today, unit_ids=(world.unit_a.pk,))
+    assert counts["due_soon"] == 1
+
+    login_client(client, world.unit_a_admin)
+    home = client.get("/").content.decode()
+    assert f"{selectors.REMIND_DAYS} 天内到期的问题" in home and "?todo=unit_all&amp;due_soon=1" in home
+    body = client.get("/inspections/findings/?todo=unit_all&due_soon=1").content.decode()
+    shown = {pk for pk in (soon.pk, later.pk, late.pk, done.pk) if f'href="/inspections/findings/{pk}/"' in body}
+    assert shown == {soon.pk}
