@@ -28,7 +28,7 @@ from wenming.frameworks.models import (
     LevelThreshold,
     VetoCondition,
 )
-from wenming.frameworks.tree import Node, TreeError, order_nodes, validate_nodes
+from wenming.frameworks.tree import Node, TreeError, order_nodes, score_problem, validate_nodes
 from wenming.orgs.models import Organisation, OrgKind
 from wenming.orgs.regions import prefix_of
 
@@ -195,8 +195,8 @@ def validate_rules(spec: Spec) -> list[TreeError]:
         if title in titles:
             errors.append(TreeError(None, "称号等级", f"称号“{title}”重复"))
         titles.add(title)
-        if score is None or score < 0:
-            errors.append(TreeError(None, "称号等级", f"“{title}”的分数线须为非负数"))
+        if score is None or score_problem(score):
+            errors.append(TreeError(None, "称号等级", f"“{title}”的分数线须为非负数，最多两位小数"))
     codes = set()
     for a in spec.adjustments:
         if a.get("kind") not in AdjustmentKind.values:
@@ -207,8 +207,9 @@ def validate_rules(spec: Spec) -> list[TreeError]:
         if not a.get("title"):
             errors.append(TreeError(None, "加分扣分", f"“{a.get('code')}”缺少名称"))
         for key, label in (("points", "分值"), ("cap", "上限")):
-            if a.get(key) is not None and a[key] < 0:
-                errors.append(TreeError(None, "加分扣分", f"“{a.get('code')}”的{label}不能为负数"))
+            problem = score_problem(a.get(key), label)
+            if problem:
+                errors.append(TreeError(None, "加分扣分", f"“{a.get('code')}”：{problem}"))
     meta = spec.meta
     if meta.get("kind") not in FrameworkKind.values:
         errors.append(TreeError(None, "类别", "类别不可识别，可填：" + "、".join(FrameworkKind.labels)))
@@ -219,8 +220,9 @@ def validate_rules(spec: Spec) -> list[TreeError]:
         ("bonus_cap", "加分合计上限"),
         ("deduction_cap", "扣分合计上限"),
     ):
-        if meta.get(key) is not None and meta[key] < 0:
-            errors.append(TreeError(None, label, f"{label}不能为负数"))
+        problem = score_problem(meta.get(key), label)
+        if problem:
+            errors.append(TreeError(None, label, problem))
     return errors
 
 
@@ -231,9 +233,9 @@ def framework_create(*, owner: Organisation | None, spec: Spec, builtin_key: str
     errors = validate_rules(spec) + validate_nodes(spec.nodes, total_score=spec.meta.get("total_score"))
     if errors:
         raise TreeInvalid(errors)
-    framework = Framework(owner=owner, builtin_key=builtin_key, **{f: spec.meta.get(f) for f in META_FIELDS})
-    for f in ("issuer", "description", "source", "veto_window", "veto_effect"):
-        framework.__dict__[f] = framework.__dict__[f] or ""
+    meta = {f: spec.meta.get(f) for f in META_FIELDS}
+    meta.update({f: meta[f] or "" for f in META_FIELDS if f not in NULLABLE_META})  # text fields: '' not NULL
+    framework = Framework(owner=owner, builtin_key=builtin_key, **meta)
     _locate(framework, owner)
     framework.save()
     _write_rules(framework, spec)

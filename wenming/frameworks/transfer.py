@@ -150,9 +150,6 @@ def parse_xlsx(file: Any) -> ParseResult:
                 if node.score < 0:
                     errors.append(TreeError(row.number, H_SCORE, "分值不能为负数"))
                     node.score = None
-                elif node.score >= Decimal("100000"):
-                    errors.append(TreeError(row.number, H_SCORE, "分值过大"))
-                    node.score = None
         limit = row.get(H_LIMIT)
         if limit:
             if limit.isdigit() and 0 < int(limit) <= 100000:

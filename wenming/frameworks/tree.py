@@ -72,6 +72,22 @@ COL_SCHEME = "评分规则"
 COL_TYPES = "佐证材料类型"
 
 
+MAX_SCORE = Decimal("99999.99")  # Decimal(7, 2)
+
+
+def score_problem(value: Decimal | None, what: str = "分值") -> str | None:
+    """Why a score cannot be stored (negative, more than two decimals, too large), or None."""
+    if value is None:
+        return None
+    if value < 0:
+        return f"{what}不能为负数"
+    if value.as_tuple().exponent < -2 and value != value.quantize(Decimal("0.01")):
+        return f"{what}最多保留两位小数"
+    if value > MAX_SCORE:
+        return f"{what}不能超过 {MAX_SCORE}"
+    return None
+
+
 def _n(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
@@ -102,8 +118,9 @@ def validate_nodes(nodes: list[Node], *, total_score: Decimal | None = None) -> 
             errors.append(TreeError(node.row, COL_TITLE, "名称不能为空"))
         elif len(node.title) > MAX_TITLE_LENGTH:
             errors.append(TreeError(node.row, COL_TITLE, f"名称不能超过 {MAX_TITLE_LENGTH} 个字符"))
-        if node.score is not None and node.score < 0:
-            errors.append(TreeError(node.row, COL_SCORE, "分值不能为负数"))
+        problem = score_problem(node.score)
+        if problem:
+            errors.append(TreeError(node.row, COL_SCORE, problem))
         bad_types = [t for t in node.evidence_types if t not in valid_types]
         if bad_types:
             errors.append(TreeError(node.row, COL_TYPES, "未知的佐证材料类型：" + "、".join(bad_types)))
@@ -149,11 +166,11 @@ def validate_nodes(nodes: list[Node], *, total_score: Decimal | None = None) -> 
     # Scores: each child and the children together stay within the parent.
     for parent_code, kids in children.items():
         parent = by_code[parent_code]
-        if parent.score is None or parent.score < 0:
+        if parent.score is None or score_problem(parent.score):
             continue
         total = Decimal(0)
         for kid in kids:
-            if kid.score is None or kid.score < 0:
+            if kid.score is None or score_problem(kid.score):
                 continue
             total += kid.score
             if kid.score > parent.score:
@@ -164,7 +181,9 @@ def validate_nodes(nodes: list[Node], *, total_score: Decimal | None = None) -> 
                         f"分值 {_n(kid.score)} 超过上级“{parent.code}”的分值 {_n(parent.score)}",
                     )
                 )
-        if total > parent.score and all(k.score is None or k.score <= parent.score for k in kids):
+        if total > parent.score and all(
+            k.score is None or score_problem(k.score) or k.score <= parent.score for k in kids
+        ):
             last = kids[-1]
             errors.append(
                 TreeError(
@@ -175,7 +194,11 @@ def validate_nodes(nodes: list[Node], *, total_score: Decimal | None = None) -> 
             )
     if total_score is not None:
         top = sum(
-            (n.score for n in by_code.values() if not n.parent_code and n.score is not None and n.score >= 0),
+            (
+                n.score
+                for n in by_code.values()
+                if not n.parent_code and n.score is not None and not score_problem(n.score)
+            ),
             Decimal(0),
         )
         if top > total_score:

@@ -74,3 +74,9 @@ def test_bad_scheme_is_reported_on_its_row():
 def test_order_is_depth_first():
     nodes = [node("2"), node("1"), node("1.1", "1"), node("2.1", "2")]
     assert [n.code for n in order_nodes(nodes)] == ["2", "2.1", "1", "1.1"]
+
+
+def test_scores_fit_the_column_or_are_refused():
+    assert messages([node("1", score="1.234", row=2)]) == ["第 2 行“分值”列：分值最多保留两位小数"]
+    assert messages([node("1", score="100000", row=2)]) == ["第 2 行“分值”列：分值不能超过 99999.99"]
+    assert validate_nodes([node("1", score="1.500")]) == []  # trailing zeros are fine
