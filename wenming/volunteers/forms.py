@@ -22,14 +22,44 @@ class _VolunteerFields(forms.Form):
     id_type = forms.ChoiceField(label="证件类型", choices=IdType.choices, initial=IdType.MAINLAND)
     id_number = forms.CharField(label="证件号码", max_length=30, widget=forms.TextInput(attrs={"autocomplete": "off"}))
     phone = forms.CharField(label="手机号", max_length=20, widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}))
-    residence = forms.ModelChoiceField(label="居住社区", queryset=None, required=False, empty_label="（请选择）")
+    residence = forms.ModelChoiceField(label="居住社区", queryset=None, required=False, empty_label="（请选择）",
+                                       error_messages={"invalid_choice": "请选择有效的社区"})
     political_status = forms.ChoiceField(label="政治面貌", choices=PoliticalStatus.choices, initial=PoliticalStatus.MASSES)
     skills = forms.CharField(label="专业技能", max_length=200, required=False, help_text="如：医疗急救、心理咨询、外语、法律")
     availability = forms.ChoiceField(label="可服务时间", choices=Availability.choices)
 
+    # Level-5 region fields drawn as a county → town → community picker (volunteers/_form.html):
+    # validated against every community, but only the chosen town's communities are rendered.
+    community_fields = ("residence",)
+
     def __init__(self, *args, communities, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["residence"].queryset = communities
+        for name in self.community_fields:
+            self.fields[name].queryset = communities
+        self.pickers = {}
+
+    def prepare_pickers(self) -> None:
+        """Per community field: the counties, the towns of the chosen county and the communities
+        of the chosen town (three small queries), and the field's rendered options cut to those."""
+        from wenming.orgs.models import Region
+        from wenming.orgs.regions import Level
+
+        counties = list(Region.objects.filter(level=Level.COUNTY).order_by("code").values_list("code", "name"))
+        for name in self.community_fields:
+            field = self[name]
+            value = field.value()
+            chosen = Region.objects.filter(pk=value, level=Level.VILLAGE).select_related("parent__parent").first() if str(value or "").isdigit() else None
+            town = chosen.parent if chosen else None
+            county = town.parent if town else None
+            towns = list(county.children.order_by("code").values_list("code", "name")) if county else []
+            siblings = list(town.children.order_by("code").values_list("pk", "name")) if town else []
+            self.fields[name].widget.choices = [("", "（请先选择街道/乡镇）" if not town else "（请选择）"), *siblings]
+            self.pickers[name] = {
+                "counties": counties,
+                "county": county.code if county else "",
+                "towns": towns,
+                "town": town.code if town else "",
+            }
 
     def clean(self):
         data = super().clean()
@@ -73,12 +103,13 @@ class AdminVolunteerForm(_VolunteerFields):
     consent = forms.BooleanField(label="已向本人告知个人信息处理规则并取得其同意", required=True,
                                  error_messages={"required": "须先向本人告知并取得同意"})
 
+    community_fields = ("residence", "dual_report_community")
+
     def __init__(self, *args, orgs, teams, units, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["home_org"].queryset = orgs
         self.fields["team"].queryset = teams
         self.fields["dual_report_unit"].queryset = units
-        self.fields["dual_report_community"].queryset = self.fields["residence"].queryset
 
     def clean(self):
         data = super().clean()

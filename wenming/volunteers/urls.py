@@ -8,6 +8,7 @@ urlpatterns = [
     path("new/", views.volunteer_create, name="volunteer_create"),
     path("export/", views.volunteer_export, name="volunteer_export"),
     path("register/", views.register, name="register"),
+    path("regions/", views.region_options, name="region_options"),
     path("me/", views.me, name="me"),
     path("me/join/", views.me_join, name="me_join"),
     path("dual-report/", views.dual_report, name="dual_report"),

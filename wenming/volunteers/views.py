@@ -55,7 +55,7 @@ def _int(value) -> int | None:
 
 
 def _communities():
-    # A select is fine for a demo city; a province needs a cascading picker (docs/volunteers.md).
+    # Validated against all; forms.prepare_pickers renders only the chosen town's communities.
     return Region.objects.filter(level=Level.VILLAGE).order_by("code")
 
 
@@ -197,6 +197,7 @@ def volunteer_create(request):
         else:
             messages.success(request, f"已登记志愿者 {volunteer.name}（{volunteer.number}）")
             return redirect("volunteers:volunteer_detail", volunteer.pk)
+    form.prepare_pickers()
     return render(
         request,
         "volunteers/form.html",
@@ -318,6 +319,7 @@ def register(request):
                 login(request, volunteer.user, backend="wenming.orgs.backends.ProfileModelBackend")
                 messages.success(request, f"注册成功！您的志愿者编号是 {volunteer.number}，今后请用它登录。")
                 return redirect("volunteers:me")
+    form.prepare_pickers()
     response = render(
         request,
         "volunteers/register.html",
@@ -360,6 +362,22 @@ def me_join(request):
         else:
             messages.success(request, f"已申请加入“{team.name}”，请等待组织管理员审核")
     return redirect("volunteers:me")
+
+
+@login_not_required
+@require_http_methods(["GET"])
+def region_options(request):
+    """<option>s of a region's children for the community picker (public: the registration page
+    uses it; region names and codes are published statistics). ``value=pk`` for the community
+    select (the form field), else codes (the town select)."""
+    parent = Region.objects.filter(code=request.GET.get("parent", "")[:12]).first()
+    children = list(parent.children.order_by("code").values_list("pk", "code", "name")) if parent else []
+    by_pk = request.GET.get("value") == "pk"
+    return render(
+        request,
+        "volunteers/_region_options.html",
+        {"options": [(pk if by_pk else code, name) for pk, code, name in children], "has_parent": parent is not None},
+    )
 
 
 # --- Organisations and teams ----------------------------------------------------------------

@@ -105,3 +105,25 @@ def test_csrf_is_enforced(vw):
 
     response = Client(enforce_csrf_checks=True).post("/volunteers/register/", _data(vw))
     assert response.status_code == 403
+
+
+def test_the_community_picker(client, world, vw):
+    """Counties are listed; towns and communities load by parent; the page never lists every
+    community, and a re-shown form keeps the chosen county, town and community."""
+    body = client.get("/volunteers/register/").content.decode()
+    assert world.county_a.code in body and "幸福社区" not in body
+    towns = client.get("/volunteers/regions/", {"parent": world.county_a.code}).content.decode()
+    assert 'value="990102001000"' in towns and "朝阳街道" in towns
+    communities = client.get("/volunteers/regions/", {"parent": "990102001000", "value": "pk"}).content.decode()
+    assert f'value="{vw.community_a.pk}"' in communities and "幸福社区" in communities
+    assert "请先选择" in client.get("/volunteers/regions/", {"parent": "nonsense"}).content.decode()
+    response = client.post("/volunteers/register/", _data(vw, consent=""))
+    body = response.content.decode()
+    assert f'<option value="{vw.community_a.pk}" selected>幸福社区</option>' in body
+    assert 'value="990102001000" selected' in body and f'value="{world.county_a.code}" selected' in body
+
+
+def test_a_residence_must_be_a_community(client, world, vw):
+    response = client.post("/volunteers/register/", _data(vw, residence=str(world.county_a.pk)))
+    assert response.status_code == 200 and "请选择有效的社区" in response.content.decode()
+    assert not Volunteer.objects.filter(name="赵新人").exists()
