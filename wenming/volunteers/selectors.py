@@ -219,3 +219,14 @@ def dual_report_counts(*, user) -> tuple[list[dict], list[dict]]:
         .order_by("-n", "code")
     )
     return per_unit, per_community
+
+
+def applications_to_decide(*, user, platform_all: bool = True) -> QuerySet[TeamMembership]:
+    """Pending applications to the teams of the organisations this user administers (the only
+    ones they may decide). The platform sees every one on the list page, but its home page does
+    not count them all (``platform_all=False``): they are the organisations' work."""
+    scope = get_scope(user)
+    qs = vscoped(TeamMembership, user).filter(status=MembershipStatus.APPLIED)
+    if not (scope.is_platform and platform_all):
+        qs = qs.filter(team__org_id__in=VolunteerOrgAdmin.objects.filter(user_id=scope.user_id).values("org_id"))
+    return qs.order_by("-applied_at")

@@ -276,6 +276,19 @@ def membership_decide(*, membership: TeamMembership, approve: bool, user, note: 
     return membership
 
 
+def membership_leave(*, membership: TeamMembership) -> TeamMembership:
+    """The volunteer leaves a team (or withdraws an application); the row stays as history."""
+    if membership.status not in ACTIVE_STATUSES:
+        raise ValidationError("您不在该队伍中")
+    with transaction.atomic():
+        before = snapshot(membership)
+        membership.status = MembershipStatus.LEFT
+        membership.decided_at = timezone.now()
+        membership.save(update_fields=["status", "decided_at"])
+        audit_record(action=Action.UPDATE, obj=membership, before=before, after=snapshot(membership))
+    return membership
+
+
 def membership_add_approved(*, volunteer: Volunteer, team: Team, user) -> TeamMembership:
     """An org admin puts a volunteer they registered straight into a team (no application)."""
     membership = membership_apply(volunteer=volunteer, team=team, note="管理员登记")

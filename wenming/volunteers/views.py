@@ -26,6 +26,7 @@ from wenming.orgs.personal import decrypt
 from wenming.orgs.regions import Level
 from wenming.volunteers import forms, selectors, services
 from wenming.volunteers.models import (
+    ACTIVE_STATUSES,
     MembershipStatus,
     PoliticalStatus,
     RegistrationAttempt,
@@ -380,6 +381,22 @@ def region_options(request):
     )
 
 
+@require_POST
+def me_leave(request):
+    volunteer = selectors.volunteer_for_user(request.user)
+    if volunteer is None:
+        raise PermissionDenied("您还不是注册志愿者")
+    membership = TeamMembership.objects.filter(
+        volunteer=volunteer, pk=_int(request.POST.get("membership")), status__in=ACTIVE_STATUSES
+    ).select_related("team").first()
+    if membership is None:
+        messages.error(request, "未找到该队伍")
+    else:
+        services.membership_leave(membership=membership)
+        messages.success(request, f"已退出“{membership.team.name}”")
+    return redirect("volunteers:me")
+
+
 # --- Organisations and teams ----------------------------------------------------------------
 
 
@@ -505,6 +522,19 @@ def team_detail(request, team_id: int):
     )
 
 
+def application_list(request):
+    qs = selectors.applications_to_decide(user=request.user).select_related("team", "team__org", "volunteer").only(
+        "applied_at", "note", "status", "team__name", "team__org__name", "volunteer__name", "volunteer__number",
+        "volunteer__id_masked",
+    )
+    return render(
+        request,
+        "volunteers/application_list.html",
+        {"title": "待审核的入队申请", "page": _page(request, qs),
+         "breadcrumbs": [("志愿者", reverse("volunteers:volunteer_list")), ("入队申请", None)]},
+    )
+
+
 @require_POST
 def application_decide(request, application_id: int):
     membership = vaccess(TeamMembership.objects.select_related("team", "team__org", "volunteer"), request.user, pk=application_id)
@@ -517,6 +547,8 @@ def application_decide(request, application_id: int):
         messages.error(request, _errors(exc))
     else:
         messages.success(request, f"已{'通过' if approve else '拒绝'} {membership.volunteer.name} 的入队申请")
+    if request.POST.get("next") == "applications":
+        return redirect("volunteers:application_list")
     return redirect("volunteers:team_detail", membership.team_id)
 
 

@@ -125,3 +125,33 @@ def test_dual_report_counts(client, world, vw, login):
     assert "李申请" in listed and "张志愿" not in listed
     listed = client.get(f"/volunteers/?dual_community={vw.community_a.pk}").content.decode()
     assert "李申请" in listed and "张志愿" not in listed
+
+
+def test_applications_waiting_show_on_the_org_admins_home_page(client, world, vw, login):
+    login(vw.vorg_admin)
+    home = client.get("/").content.decode()
+    assert "待审核的入队申请" in home and "/volunteers/applications/" in home
+    page = client.get("/volunteers/applications/").content.decode()
+    assert "李申请" in page and vw.applicant.id_masked in page
+    response = client.post(f"/volunteers/applications/{vw.application.pk}/decide/", {"decision": "approve", "next": "applications"})
+    assert response["Location"] == "/volunteers/applications/"
+    assert "待审核的入队申请" not in client.get("/").content.decode()  # nothing left: no item
+    # Offices see the organisations but do not decide: their list is empty.
+    login(world.county_a_admin)
+    assert "没有待审核的入队申请" in client.get("/volunteers/applications/").content.decode()
+
+
+def test_a_volunteer_leaves_a_team_and_may_rejoin(client, world, vw, login):
+    membership = TeamMembership.objects.get(volunteer=vw.volunteer_a, team=vw.team_a)
+    # Someone else's membership cannot be ended through this page.
+    login(vw.vol_user)
+    client.post("/volunteers/me/leave/", {"membership": vw.application.pk})
+    vw.application.refresh_from_db()
+    assert vw.application.status == MembershipStatus.APPLIED
+    client.post("/volunteers/me/leave/", {"membership": membership.pk})
+    membership.refresh_from_db()
+    assert membership.status == MembershipStatus.LEFT
+    assert AuditEntry.objects.filter(action=Action.UPDATE, object_type="volunteers.teammembership", object_id=str(membership.pk)).exists()
+    assert "幸福社区助老队" in client.get("/volunteers/me/").content.decode()  # offered again
+    client.post("/volunteers/me/join/", {"team": vw.team_a.pk})
+    assert TeamMembership.objects.filter(volunteer=vw.volunteer_a, team=vw.team_a, status=MembershipStatus.APPLIED).exists()
