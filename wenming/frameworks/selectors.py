@@ -104,3 +104,27 @@ def framework_compare(*, old: Framework, new: Framework) -> Comparison:
         if diffs:
             changed.append(Change(code=code, title=b[code].title, fields=diffs))
     return Comparison(added=added, removed=removed, changed=changed)
+
+
+def frameworks_usable(*, user) -> QuerySet[Framework]:
+    """Versions a campaign may adopt: published or frozen, within the user's scope."""
+    from wenming.frameworks.models import FrameworkStatus
+
+    return scoped(Framework, user).filter(status__in=[FrameworkStatus.PUBLISHED, FrameworkStatus.FROZEN])
+
+
+def framework_leaves(*, framework: Framework) -> list[Criterion]:
+    """The criteria that are scored and evidenced (those without children), in reading order —
+    what a campaign turns into tasks. One query."""
+    roots = framework_tree(framework=framework)
+    out: list[Criterion] = []
+
+    def walk(nodes):
+        for c in nodes:
+            if c.kids:
+                walk(c.kids)
+            else:
+                out.append(c)
+
+    walk(roots)
+    return out

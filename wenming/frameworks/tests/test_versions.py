@@ -147,3 +147,12 @@ def test_owner_must_be_an_office(world):
     with pytest.raises(ValidationError):
         make_framework(world.unit_a)
     assert not Framework.objects.filter(owner=world.unit_a).exists()
+
+
+def test_what_a_campaign_can_adopt_and_turn_into_tasks(world, national):
+    from wenming.frameworks.selectors import framework_leaves, frameworks_usable
+
+    draft = services.framework_derive(source=national, owner=world.county_a_office)
+    usable = set(frameworks_usable(user=world.county_a_admin).values_list("pk", flat=True))
+    assert national.pk in usable and draft.pk not in usable
+    assert [c.code for c in framework_leaves(framework=national)] == ["1.1", "1.2", "2"]
