@@ -156,3 +156,18 @@ def _framework(w: World):
 @sample("criterion_id")
 def _criterion(w: World):
     return _county_a_framework(w).criteria.get(code="1").pk
+
+
+@sample("inspection_id")
+def _inspection(w: World):
+    import datetime as dt
+
+    from wenming.inspections.models import Inspection, InspectionKind
+
+    existing = Inspection.objects.filter(title="URL 巡检督查", office=w.county_a_office).first()
+    if existing is not None:
+        return existing.pk
+    return Inspection.objects.create(
+        office=w.county_a_office, kind=InspectionKind.DAILY, title="URL 巡检督查", region=w.county_a,
+        region_code=w.county_a.code, start_date=dt.date(2026, 3, 1), end_date=dt.date(2026, 3, 2),
+    ).pk

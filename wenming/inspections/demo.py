@@ -131,6 +131,23 @@ def seed(*, scale: str = "small", stdout=None) -> None:
                 )
             )
     categories = {c.name: c for c in FindingCategory.objects.all()}
+    city = Region.objects.get(code="990100000000")
+    today = services.local_today()
+    with acting_as(Actor(user_id=inspector.pk, label=inspector.username, ip=None)):
+        daily = services.inspection_create(
+            user=inspector, kind="daily", title="示范市创城日常督查", region=city,
+            start_date=today - dt.timedelta(days=20), end_date=today, inspectors=[inspector],
+        )
+        sample = services.inspection_create(
+            user=inspector, kind="random", title="东城区点位随机抽查", region=Region.objects.get(code="990102000000"),
+            start_date=today, end_date=today + dt.timedelta(days=3), inspectors=[inspector],
+        )
+        services.inspection_draw_sample(inspection=sample, user=inspector, size=4, seed=20260301)
+        services.inspection_create(
+            user=inspector, kind="special", title="牛皮癣、蜘蛛网专项整治", region=city,
+            start_date=today + dt.timedelta(days=7), end_date=today + dt.timedelta(days=21), inspectors=[inspector],
+            categories=[categories["牛皮癣"], categories["蜘蛛网"]],
+        )
     reassign_to = units["示范市政务服务中心"]
     for i, (point_index, category, severity, text, path, days_back) in enumerate(FINDINGS):
         point = points[point_index]
@@ -146,6 +163,7 @@ def seed(*, scale: str = "small", stdout=None) -> None:
                 location_text=point.name,
                 description=text,
                 photos=[_photo(f"finding-{i + 1}", (150, 40 + 12 * i, 40))],
+                inspection=daily,
             )
         for action in path:
             step = next(s for (_, a), s in services.TRANSITIONS.items() if a == action)
@@ -162,7 +180,7 @@ def seed(*, scale: str = "small", stdout=None) -> None:
                 )
         _backdate(finding, days_back)
     if stdout:
-        stdout.write(f"督查：{len(points)} 个点位，{len(FINDINGS)} 个问题")
+        stdout.write(f"督查：{len(points)} 个点位，3 次督查活动，{len(FINDINGS)} 个问题")
 
 
 STAND_IN_NAMES = {name: f"baobao{i + 1:02d}" for i, name in enumerate(sorted({r[3] for _, rows in POINTS for r in rows}))}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from wenming.files.forms import MultipleFileField, MultipleFileInput
-from wenming.inspections.models import FindingCategory, Severity
+from wenming.inspections.models import FindingCategory, InspectionKind, PointType, Severity
 
 PHOTO_ATTRS = {"accept": "image/*", "capture": "environment", "multiple": True}
 
@@ -31,11 +31,13 @@ class FindingForm(forms.Form):
     severity = forms.ChoiceField(label="严重程度", choices=Severity.choices, initial=Severity.MINOR)
     description = forms.CharField(label="问题描述", required=False, widget=forms.Textarea(attrs={"rows": 3}))
     criterion_code = forms.CharField(label="对应测评标准（编号，可选）", max_length=50, required=False)
+    inspection = forms.ModelChoiceField(queryset=None, required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, points, units, **kwargs):
+    def __init__(self, *args, points, units, inspections, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["point"].queryset = points
         self.fields["responsible_unit"].queryset = units
+        self.fields["inspection"].queryset = inspections
 
     def clean(self):
         data = super().clean()
@@ -58,3 +60,38 @@ class TransitionForm(forms.Form):
 
 class PointImportForm(forms.Form):
     file = forms.FileField(label="点位表（.xlsx 或 .csv）")
+
+
+class InspectionForm(forms.Form):
+    kind = forms.ChoiceField(label="督查类型", choices=InspectionKind.choices)
+    title = forms.CharField(label="名称", max_length=200)
+    region = forms.ModelChoiceField(label="督查范围", queryset=None, empty_label=None)
+    start_date = forms.DateField(label="开始日期", widget=forms.DateInput(attrs={"type": "date"}))
+    end_date = forms.DateField(label="结束日期", widget=forms.DateInput(attrs={"type": "date"}))
+    inspectors = forms.ModelMultipleChoiceField(label="督查人员", queryset=None, required=False)
+    point_types = forms.ModelMultipleChoiceField(
+        label="点位类型", queryset=PointType.objects.filter(is_active=True), required=False, help_text="不选则为全部类型"
+    )
+    categories = forms.ModelMultipleChoiceField(
+        label="整治问题（专项整治）", queryset=FindingCategory.objects.filter(is_active=True), required=False
+    )
+    notes = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, regions, inspectors, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = regions
+        self.fields["inspectors"].queryset = inspectors
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start_date") and data.get("end_date") and data["end_date"] < data["start_date"]:
+            self.add_error("end_date", "结束日期不能早于开始日期")
+        return data
+
+
+class DrawForm(forms.Form):
+    size = forms.IntegerField(label="抽取点位数", min_value=1, max_value=1000)
+    seed = forms.IntegerField(
+        label="抽样种子（可选）", min_value=0, max_value=2**62 - 1, required=False,
+        help_text="留空则随机生成；填写相同的种子可重现同一结果",
+    )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from wenming.orgs.rules import ScopeRule
@@ -119,11 +119,77 @@ class Outcome(models.TextChoices):
     UNFIXED = "unfixed", _("未整改销号")
 
 
+class InspectionKind(models.TextChoices):
+    DAILY = "daily", _("日常督查")
+    UNANNOUNCED = "unannounced", _("暗访")
+    RANDOM = "random", _("随机抽查")
+    MOCK = "mock", _("模拟测评")
+    JOINT = "joint", _("部门联查")
+    SPECIAL = "special", _("专项整治")
+
+
+class Inspection(models.Model):
+    """督查活动 — an inspection an office plans: its kind, the region it covers, dates, inspectors
+    and the points to visit (chosen, or drawn at random with a stored, shown seed)."""
+
+    office = models.ForeignKey("orgs.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("组织单位"))
+    kind = models.CharField(_("督查类型"), max_length=16, choices=InspectionKind.choices)
+    title = models.CharField(_("名称"), max_length=200)
+    region = models.ForeignKey("orgs.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("督查范围"))
+    region_code = models.CharField(max_length=12, db_index=True, editable=False)
+    start_date = models.DateField(_("开始日期"))
+    end_date = models.DateField(_("结束日期"))
+    inspectors = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name=_("督查人员"))
+    point_types = models.ManyToManyField(PointType, blank=True, related_name="+", verbose_name=_("点位类型"))
+    categories = models.ManyToManyField(FindingCategory, blank=True, related_name="+", verbose_name=_("整治问题"))
+    notes = models.TextField(_("说明"), blank=True)
+    # A random draw: the seed and the size of the pool it was drawn from, so anyone can redo it.
+    sample_seed = models.BigIntegerField(_("抽样种子"), null=True, blank=True)
+    sample_pool = models.PositiveIntegerField(_("候选点位数"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    # Offices only (units never see planned inspections: some are unannounced).
+    scope_rule = ScopeRule(region="region_code")
+
+    class Meta:
+        verbose_name = _("督查活动")
+        ordering = ["-start_date", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end_date__gte=F("start_date")), name="inspection_dates_in_order"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def audit_location(self) -> tuple[str, int | None]:
+        return self.region_code, self.office_id
+
+
+class InspectionTarget(models.Model):
+    """督查点位 — a point an inspection visits, in the order drawn or chosen."""
+
+    inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="targets")
+    point = models.ForeignKey(InspectionPoint, on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = _("督查点位")
+        ordering = ["inspection_id", "position"]
+        constraints = [models.UniqueConstraint(fields=["inspection", "point"], name="target_unique_point")]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.point_id}"
+
+
 class Finding(models.Model):
     """督查问题 — one problem on the ledger (挂账), followed to a verified fix (销号)."""
 
     point = models.ForeignKey(
         InspectionPoint, null=True, blank=True, on_delete=models.PROTECT, related_name="findings", verbose_name=_("点位")
+    )
+    inspection = models.ForeignKey(
+        Inspection, null=True, blank=True, on_delete=models.PROTECT, related_name="findings", verbose_name=_("督查活动")
     )
     location_text = models.CharField(_("位置描述"), max_length=300, blank=True)
     latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)

@@ -6,7 +6,14 @@ import datetime as dt
 
 from django.db.models import Count, Q, QuerySet
 
-from wenming.inspections.models import Finding, FindingEvent, InspectionPoint, Status
+from wenming.inspections.models import (
+    Finding,
+    FindingEvent,
+    Inspection,
+    InspectionKind,
+    InspectionPoint,
+    Status,
+)
 from wenming.orgs.access import scoped
 from wenming.orgs.models import Organisation, OrgKind
 
@@ -107,3 +114,33 @@ def attention_counts(*, user, today: dt.date, unit_ids: tuple[int, ...] | None =
     counts = {r["status"]: r["n"] for r in rows}
     counts["due_soon"] = sum(r["soon"] for r in rows)
     return counts
+
+
+def inspection_list(*, user, kind: str = "") -> QuerySet:
+    qs = scoped(Inspection, user).select_related("office", "region").annotate(
+        target_count=Count("targets", distinct=True)
+    )
+    if kind in InspectionKind.values:
+        qs = qs.filter(kind=kind)
+    return qs.order_by("-start_date", "-id")
+
+
+def planning_regions(*, user) -> QuerySet:
+    """Regions an inspection may cover: the user's subtree down to towns (乡镇/街道)."""
+    from wenming.orgs.models import Region
+
+    return scoped(Region, user).filter(level__lte=4).order_by("code")
+
+
+def office_staff(*, user) -> QuerySet:
+    """People who may be named inspectors: office staff of the offices this user belongs to."""
+    from django.contrib.auth import get_user_model
+
+    from wenming.orgs.access import get_scope
+    from wenming.orgs.models import OFFICE_ROLES
+
+    scope = get_scope(user)
+    qs = get_user_model().objects.filter(is_active=True, memberships__role__in=OFFICE_ROLES)
+    if not scope.is_platform:
+        qs = qs.filter(memberships__organisation_id__in=scope.office_ids)
+    return qs.distinct().order_by("username")

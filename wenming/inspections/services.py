@@ -11,6 +11,8 @@ the change, all in one transaction with the finding row locked.
 from __future__ import annotations
 
 import datetime as dt
+import random
+import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -29,7 +31,9 @@ from wenming.inspections.models import (
     FindingAction,
     FindingCategory,
     FindingEvent,
+    Inspection,
     InspectionPoint,
+    InspectionTarget,
     Outcome,
     PointType,
     Severity,
@@ -259,6 +263,7 @@ def finding_create(
     criterion_code: str = "",
     deadline: dt.date | None = None,
     photos: Iterable = (),
+    inspection: Inspection | None = None,
 ) -> Finding:
     """挂账: an inspector records a problem. The responsible unit comes from the point's 包保
     assignment unless given; the deadline defaults from the category and severity."""
@@ -282,11 +287,14 @@ def finding_create(
     today = local_today()
     if deadline is not None and deadline < today:
         raise ValidationError("整改期限不能早于今天")
+    if inspection is not None and not region_code.startswith(_prefix(inspection.region_code)):
+        raise ValidationError(f"该位置不在督查活动“{inspection.title}”的范围内")
     office = _office_for(scope, region_code)
     now = timezone.now()
     with transaction.atomic():
         finding = Finding.objects.create(
             point=point,
+            inspection=inspection,
             location_text=location_text.strip()[:300],
             latitude=latitude,
             longitude=longitude,
@@ -381,6 +389,113 @@ def finding_transition(
             after={**_snap(locked), "step": action, "reason": reason},
         )
     return locked
+
+
+# --- inspections (督查活动) and random samples -------------------------------------------------------
+
+
+def may_plan_inspections(user) -> bool:
+    return may_record_findings(user)
+
+
+def inspection_create(
+    *,
+    user,
+    kind: str,
+    title: str,
+    region: Region,
+    start_date: dt.date,
+    end_date: dt.date,
+    inspectors: Sequence = (),
+    point_types: Sequence[PointType] = (),
+    categories: Sequence[FindingCategory] = (),
+    notes: str = "",
+) -> Inspection:
+    """Plan an inspection in a region the user's office covers."""
+    scope = get_scope(user)
+    if not may_plan_inspections(user):
+        raise PermissionDenied("只有文明办的督查员或管理员可以安排督查")
+    if not scope.covers_region(region.code):
+        raise PermissionDenied("督查范围不在您的辖区内")
+    if end_date < start_date:
+        raise ValidationError("结束日期不能早于开始日期")
+    if not title.strip():
+        raise ValidationError("请填写督查名称")
+    office = _office_for(scope, region.code)
+    with transaction.atomic():
+        inspection = Inspection.objects.create(
+            office=office,
+            kind=kind,
+            title=title.strip(),
+            region=region,
+            region_code=region.code,
+            start_date=start_date,
+            end_date=end_date,
+            notes=notes.strip(),
+            created_by=user,
+        )
+        inspection.inspectors.set(inspectors)
+        inspection.point_types.set(point_types)
+        inspection.categories.set(categories)
+        audit_record(
+            action=AuditAction.CREATE,
+            obj=inspection,
+            after={**snapshot(inspection), "inspectors": [u.pk for u in inspectors]},
+        )
+    return inspection
+
+
+def sample_points(*, pool: Sequence[int], size: int, seed: int) -> list[int]:
+    """The random sample: ``size`` ids drawn from ``pool`` (sorted first) with Python's Mersenne
+    Twister seeded by ``seed``. Pure: the same pool, size and seed give the same sample anywhere."""
+    ordered = sorted(pool)
+    return random.Random(seed).sample(ordered, min(size, len(ordered)))
+
+
+def inspection_pool(*, inspection: Inspection) -> list[int]:
+    """The candidate points of an inspection: active points in its region, of its point types."""
+    from wenming.orgs.regions import prefix_of
+
+    qs = InspectionPoint.objects.filter(is_active=True, region_code__startswith=prefix_of(inspection.region_code))
+    type_ids = list(inspection.point_types.values_list("id", flat=True))
+    if type_ids:
+        qs = qs.filter(point_type_id__in=type_ids)
+    return list(qs.values_list("id", flat=True))
+
+
+def inspection_draw_sample(*, inspection: Inspection, user, size: int, seed: int | None = None) -> list[InspectionTarget]:
+    """随机抽查: draw ``size`` points from the pool with a stored seed (random when not given).
+    An inspection is drawn once; the seed and pool size are shown so the draw can be checked."""
+    scope = get_scope(user)
+    if not (may_plan_inspections(user) and scope.covers_region(inspection.region_code)):
+        raise PermissionDenied("只有负责该区域的文明办督查员或管理员可以抽取点位")
+    if size < 1:
+        raise ValidationError("抽取数量至少为 1")
+    if seed is not None and not 0 <= seed < 2**62:
+        raise ValidationError("抽样种子须为非负整数")
+    with transaction.atomic():
+        locked = Inspection.objects.select_for_update().get(pk=inspection.pk)
+        if locked.sample_seed is not None or locked.targets.exists():
+            raise ValidationError("该督查活动已抽取或选定点位，不能重复抽取")
+        pool = inspection_pool(inspection=locked)
+        if not pool:
+            raise ValidationError("督查范围内没有符合条件的点位")
+        seed = secrets.randbelow(2**31) if seed is None else seed
+        chosen = sample_points(pool=pool, size=size, seed=seed)
+        before = snapshot(locked)
+        locked.sample_seed, locked.sample_pool = seed, len(pool)
+        locked.save(update_fields=["sample_seed", "sample_pool"])
+        targets = InspectionTarget.objects.bulk_create(
+            InspectionTarget(inspection=locked, point_id=pid, position=i) for i, pid in enumerate(chosen, start=1)
+        )
+        audit_record(
+            action=AuditAction.UPDATE,
+            obj=locked,
+            before=before,
+            after={**snapshot(locked), "sample": chosen},
+        )
+    inspection.sample_seed, inspection.sample_pool = seed, len(pool)
+    return targets
 
 
 def category_seed() -> None:

@@ -13,4 +13,8 @@ urlpatterns = [
     path("findings/<int:finding_id>/", views.finding_detail, name="finding_detail"),
     path("findings/<int:finding_id>/act/", views.finding_act, name="finding_act"),
     path("findings/<int:finding_id>/photos/<int:file_id>/", views.finding_photo, name="finding_photo"),
+    path("inspections/", views.inspection_list, name="inspection_list"),
+    path("inspections/new/", views.inspection_create, name="inspection_create"),
+    path("inspections/<int:inspection_id>/", views.inspection_detail, name="inspection_detail"),
+    path("inspections/<int:inspection_id>/draw/", views.inspection_draw, name="inspection_draw"),
 ]

@@ -23,6 +23,8 @@ from wenming.inspections.models import (
     FindingAction,
     FindingCategory,
     FindingEvent,
+    Inspection,
+    InspectionKind,
     InspectionPoint,
     PointType,
     Status,
@@ -192,7 +194,8 @@ def finding_create(request):
         request.FILES or None,
         points=choice_points,
         units=units,
-        initial={"point": _int(request.GET.get("point"))},
+        inspections=scoped(Inspection, request.user),
+        initial={"point": _int(request.GET.get("point")), "inspection": _int(request.GET.get("inspection"))},
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -209,6 +212,7 @@ def finding_create(request):
                 longitude=data["longitude"],
                 criterion_code=data["criterion_code"],
                 photos=data["photos"],
+                inspection=data["inspection"],
             )
         except ValidationError as exc:
             form.add_error(None, _error_text(exc))
@@ -229,7 +233,7 @@ def finding_create(request):
 
 def _finding(request, finding_id: int) -> Finding:
     return access(
-        Finding.objects.select_related("category", "responsible_unit", "office", "point", "created_by__profile"),
+        Finding.objects.select_related("category", "responsible_unit", "office", "point", "inspection", "created_by__profile"),
         request.user,
         pk=finding_id,
     )
@@ -255,6 +259,8 @@ def _detail_context(request, finding: Finding, actions: list[str], form) -> dict
         "reassign_units": list(selectors.reassign_units(user=request.user)) if FindingAction.REASSIGN in actions else [],
         "form": form,
         "today": services.local_today(),
+        "inspection_visible": finding.inspection_id is not None
+        and scoped(Inspection, request.user).filter(pk=finding.inspection_id).exists(),
         "breadcrumbs": [("问题台账", reverse("inspections:finding_list")), (f"问题 #{finding.pk}", None)],
     }
 
@@ -310,3 +316,116 @@ def finding_photo(request, finding_id: int, file_id: int):
     response["Cross-Origin-Resource-Policy"] = "same-origin"
     response["Cache-Control"] = "private, no-cache"
     return response
+
+
+# --- Inspections (督查活动) -------------------------------------------------------------------------
+
+
+def _require_planner(request) -> None:
+    if not services.may_plan_inspections(request.user):
+        raise PermissionDenied("只有文明办的督查员或管理员可以查看和安排督查活动")
+
+
+def inspection_list(request):
+    _require_planner(request)
+    qs = selectors.inspection_list(user=request.user, kind=request.GET.get("kind", ""))
+    return render(
+        request,
+        "inspections/inspection_list.html",
+        {
+            "title": "督查活动",
+            "page": Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page")),
+            "kinds": InspectionKind.choices,
+            "breadcrumbs": [("督查活动", None)],
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def inspection_create(request):
+    _require_planner(request)
+    form = forms.InspectionForm(
+        request.POST or None,
+        regions=selectors.planning_regions(user=request.user),
+        inspectors=selectors.office_staff(user=request.user),
+        initial={"start_date": services.local_today(), "end_date": services.local_today()},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            inspection = services.inspection_create(
+                user=request.user,
+                kind=data["kind"],
+                title=data["title"],
+                region=data["region"],
+                start_date=data["start_date"],
+                end_date=data["end_date"],
+                inspectors=list(data["inspectors"]),
+                point_types=list(data["point_types"]),
+                categories=list(data["categories"]),
+                notes=data["notes"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, _error_text(exc))
+        else:
+            messages.success(request, f"已安排督查活动“{inspection.title}”")
+            return redirect("inspections:inspection_detail", inspection.pk)
+    return render(
+        request,
+        "inspections/inspection_form.html",
+        {
+            "title": "安排督查",
+            "form": form,
+            "breadcrumbs": [("督查活动", reverse("inspections:inspection_list")), ("安排督查", None)],
+        },
+    )
+
+
+def _inspection(request, inspection_id: int) -> Inspection:
+    inspection = access(Inspection.objects.select_related("office", "region"), request.user, pk=inspection_id)
+    _require_planner(request)
+    return inspection
+
+
+def inspection_detail(request, inspection_id: int):
+    inspection = _inspection(request, inspection_id)
+    targets = list(inspection.targets.select_related("point__point_type", "point__responsible_unit"))
+    findings = selectors.finding_list(user=request.user, today=services.local_today()).filter(inspection=inspection)
+    return render(
+        request,
+        "inspections/inspection_detail.html",
+        {
+            "title": inspection.title,
+            "inspection": inspection,
+            "targets": targets,
+            "inspectors": list(inspection.inspectors.select_related("profile")),
+            "point_types": list(inspection.point_types.all()),
+            "categories": list(inspection.categories.all()),
+            "findings": list(findings[:50]),
+            "finding_count": findings.count(),
+            "draw_form": forms.DrawForm() if not targets and inspection.sample_seed is None else None,
+            "pool_size": len(services.inspection_pool(inspection=inspection)) if not targets else None,
+            "today": services.local_today(),
+            "breadcrumbs": [("督查活动", reverse("inspections:inspection_list")), (inspection.title, None)],
+        },
+    )
+
+
+@require_POST
+def inspection_draw(request, inspection_id: int):
+    inspection = _inspection(request, inspection_id)
+    form = forms.DrawForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "未能抽取：" + "；".join(e for errs in form.errors.values() for e in errs))
+        return redirect("inspections:inspection_detail", inspection.pk)
+    try:
+        targets = services.inspection_draw_sample(
+            inspection=inspection, user=request.user, size=form.cleaned_data["size"], seed=form.cleaned_data["seed"]
+        )
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(
+            request, f"已从 {inspection.sample_pool} 个候选点位中抽取 {len(targets)} 个（种子 {inspection.sample_seed}）"
+        )
+    return redirect("inspections:inspection_detail", inspection.pk)

@@ -8,7 +8,15 @@ import pytest
 
 from wenming.audit.services import audit_verify
 from wenming.inspections import demo
-from wenming.inspections.models import Finding, FindingEvent, InspectionPoint, Outcome, Status
+from wenming.inspections.models import (
+    Finding,
+    FindingEvent,
+    Inspection,
+    InspectionPoint,
+    InspectionTarget,
+    Outcome,
+    Status,
+)
 from wenming.orgs import demo as orgs_demo
 from wenming.web.tests.test_seed_demo import _clear_world
 
@@ -20,6 +28,7 @@ def _fingerprint():
         list(InspectionPoint.objects.order_by("name").values_list("name", "region_code", "responsible_unit__name")),
         list(Finding.objects.order_by("description").values_list("description", "status", "outcome", "responsible_unit__name")),
         list(FindingEvent.objects.order_by("finding__description", "id").values_list("finding__description", "action")),
+        list(InspectionTarget.objects.order_by("inspection__title", "position").values_list("inspection__title", "point__name")),
     )
 
 
@@ -38,6 +47,9 @@ def test_demo_has_every_state_and_is_deterministic():
     assert Finding.objects.filter(status__in=[Status.OPEN, Status.RECTIFYING], deadline__lt=demo.dt.date.today()).exists()
     # The demo unit admin (东城区综合行政执法局) has findings to rectify.
     assert Finding.objects.filter(responsible_unit__name="东城区综合行政执法局").exists()
+    assert Inspection.objects.get(kind="random").sample_seed == 20260301
+    assert InspectionTarget.objects.count() == 4
+    assert not Finding.objects.filter(inspection__isnull=True).exists()
     first = _fingerprint()
     demo.seed(stdout=out)  # a second run changes nothing
     assert _fingerprint() == first
