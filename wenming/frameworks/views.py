@@ -78,6 +78,7 @@ def framework_list(request):
             "page": Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page")),
             "kinds": FrameworkKind.choices,
             "statuses": FrameworkStatus.choices,
+            "fmt": fmt_decimal,
             "can_create": bool(scope.admin_office_ids) or scope.is_platform,
             "breadcrumbs": [("测评体系", None)],
         },
