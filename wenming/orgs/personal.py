@@ -197,10 +197,11 @@ def encrypt(value: str) -> str:
     return fernet.encrypt(value.encode("utf-8")).decode("ascii")
 
 
-def decrypt(token: str) -> str:
+def decrypt(token: str, *, secret: str | None = None) -> str:
+    """Decrypt a stored value (with ``secret`` instead of PERSONAL_DATA_KEY: for re-keying)."""
     if not token:
         return ""
-    fernet, _ = _current_keys()
+    fernet, _ = _keys(secret) if secret else _current_keys()
     return fernet.decrypt(token.encode("ascii")).decode("utf-8")
 
 
