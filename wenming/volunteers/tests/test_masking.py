@@ -201,3 +201,24 @@ def test_nothing_is_stored_in_clear(world, vw):
         cursor.execute(f"SELECT * FROM {table}")  # noqa: S608 - fixed table name
         dump = repr(cursor.fetchall())
     assert _leaks(dump) == set()
+
+
+@pytest.mark.parametrize("persona", ["platform", "city_admin", "county_a_admin"])
+def test_the_audit_trail_pages_show_no_full_numbers(client, world, vw, persona):
+    """The audit log (list, export, every volunteer-related entry) after registrations, a reveal
+    and a full export: what was done is there, the numbers are not."""
+    login_client(client, world.platform)
+    client.post(f"/volunteers/{vw.volunteer_a.pk}/reveal/")
+    client.post("/volunteers/export/", {"full": "1"})
+    login_client(client, getattr(world, persona))
+    assert _leaks(_text(client.get("/audit/"))) == set()
+    assert _leaks(_text(client.get("/audit/export/"))) == set()
+    entries = AuditEntry.objects.filter(object_type__startswith="volunteers.")
+    assert entries.filter(action=Action.VIEW_SENSITIVE).exists()
+    shown = 0
+    for entry in entries:
+        response = client.get(f"/audit/{entry.pk}/")
+        if response.status_code == 200:
+            shown += 1
+            assert _leaks(_text(response)) == set(), entry.pk
+    assert shown >= 1
