@@ -171,3 +171,19 @@ def _inspection(w: World):
         office=w.county_a_office, kind=InspectionKind.DAILY, title="URL 巡检督查", region=w.county_a,
         region_code=w.county_a.code, start_date=dt.date(2026, 3, 1), end_date=dt.date(2026, 3, 2),
     ).pk
+
+
+@sample("letter_id")
+def _letter(w: World):
+    import datetime as dt
+
+    from wenming.audit.context import SYSTEM, acting_as
+    from wenming.inspections.models import Finding, SupervisionLetter
+    from wenming.inspections.services import letter_issue
+
+    existing = SupervisionLetter.objects.filter(unit=w.unit_a).first()
+    if existing is not None:
+        return existing.pk
+    Finding.objects.filter(pk=SAMPLES["finding_id"](w)).update(deadline=dt.date.today() - dt.timedelta(days=10))
+    with acting_as(SYSTEM):
+        return letter_issue(user=w.city_inspector, unit=w.unit_a).pk

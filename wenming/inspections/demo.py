@@ -179,8 +179,11 @@ def seed(*, scale: str = "small", stdout=None) -> None:
                     new_unit=reassign_to if action == A.REASSIGN else None,
                 )
         _backdate(finding, days_back)
+    # One 督办函 to the unit with the most overdue findings (西湖区综合行政执法局 in this data).
+    with acting_as(Actor(user_id=inspector.pk, label=inspector.username, ip=None)):
+        services.letter_issue(user=inspector, unit=units["西湖区综合行政执法局"])
     if stdout:
-        stdout.write(f"督查：{len(points)} 个点位，3 次督查活动，{len(FINDINGS)} 个问题")
+        stdout.write(f"督查：{len(points)} 个点位，3 次督查活动，{len(FINDINGS)} 个问题，1 份督办函")
 
 
 STAND_IN_NAMES = {name: f"baobao{i + 1:02d}" for i, name in enumerate(sorted({r[3] for _, rows in POINTS for r in rows}))}

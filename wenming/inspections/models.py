@@ -278,3 +278,42 @@ class FindingEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} · {self.finding_id}"
+
+
+class SupervisionLetter(models.Model):
+    """督办函 — a numbered formal letter (〔年份〕第N期, counted per office and year) to a unit about
+    its overdue findings, with a reply deadline, an escalation level and a record of sending."""
+
+    office = models.ForeignKey("orgs.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("发函单位"))
+    unit = models.ForeignKey("orgs.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("受函单位"))
+    region_code = models.CharField(max_length=12, db_index=True, editable=False)  # the office's
+    year = models.PositiveSmallIntegerField(_("年份"))
+    seq = models.PositiveIntegerField(_("期号"))
+    level = models.PositiveSmallIntegerField(_("督办级别"), default=1)
+    title = models.CharField(_("标题"), max_length=100)
+    reply_deadline = models.DateField(_("回复期限"))
+    findings = models.ManyToManyField(Finding, related_name="letters", verbose_name=_("督办问题"))
+    document = models.ForeignKey("files.StoredFile", on_delete=models.PROTECT, related_name="+")
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    issued_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    sent_note = models.CharField(_("发送方式"), max_length=200, blank=True)
+
+    # The issuing office and those above it see the letter; so does the unit it is addressed to.
+    scope_rule = ScopeRule(region="region_code", org="unit_id")
+
+    class Meta:
+        verbose_name = _("督办函")
+        ordering = ["-year", "-seq"]
+        constraints = [models.UniqueConstraint(fields=["office", "year", "seq"], name="letter_unique_number")]
+
+    def __str__(self) -> str:
+        return f"{self.title}{self.number}"
+
+    @property
+    def number(self) -> str:
+        return f"〔{self.year}〕第{self.seq}期"
+
+    def audit_location(self) -> tuple[str, int | None]:
+        return self.region_code, self.unit_id

@@ -13,6 +13,7 @@ from wenming.inspections.models import (
     InspectionKind,
     InspectionPoint,
     Status,
+    SupervisionLetter,
 )
 from wenming.orgs.access import scoped
 from wenming.orgs.models import Organisation, OrgKind
@@ -144,3 +145,20 @@ def office_staff(*, user) -> QuerySet:
     if not scope.is_platform:
         qs = qs.filter(memberships__organisation_id__in=scope.office_ids)
     return qs.distinct().order_by("username")
+
+
+def overdue_by_unit(*, user, today: dt.date) -> list[dict]:
+    """Units with overdue findings the user sees, with their counts (one grouped query)."""
+    return list(
+        scoped(Finding, user)
+        .filter(overdue_q(today))
+        .values("responsible_unit_id", "responsible_unit__name")
+        .annotate(n=Count("id"))
+        .order_by("-n", "responsible_unit__name")[:200]
+    )
+
+
+def letter_list(*, user) -> QuerySet:
+    return scoped(SupervisionLetter, user).select_related("office", "unit").annotate(
+        finding_count=Count("findings", distinct=True)
+    ).order_by("-year", "-seq", "-id")

@@ -38,6 +38,7 @@ from wenming.inspections.models import (
     PointType,
     Severity,
     Status,
+    SupervisionLetter,
 )
 from wenming.orgs.access import Scope, get_scope
 from wenming.orgs.models import Organisation, OrgKind, Region, Role
@@ -496,6 +497,105 @@ def inspection_draw_sample(*, inspection: Inspection, user, size: int, seed: int
         )
     inspection.sample_seed, inspection.sample_pool = seed, len(pool)
     return targets
+
+
+# --- 督办函 (supervision letters) -------------------------------------------------------------------
+
+# Escalation: the n-th letter about the same unfinished findings uses the n-th level (the last level
+# repeats). (title, days the unit has to reply). Configure here; a settings page is future work.
+ESCALATION_LEVELS: list[tuple[str, int]] = [
+    ("关于督促整改逾期问题的函", 5),
+    ("关于再次督促整改逾期问题的函", 3),
+    ("关于逾期问题整改约谈的通知", 2),
+]
+
+
+def letter_issue(*, user, unit: Organisation) -> SupervisionLetter:
+    """督办: a letter to ``unit`` listing its overdue findings the user's office can see, numbered
+    〔年份〕第N期 per issuing office and year, at the next escalation level, generated as .docx."""
+    from django.core.files.base import ContentFile
+
+    from wenming.inspections.documents import chinese_date, supervision_letter_docx
+    from wenming.inspections.selectors import overdue_q
+    from wenming.orgs.access import scoped
+
+    scope = get_scope(user)
+    if not (scope.is_platform or scope.has_role(*OFFICE_ROLES)):
+        raise PermissionDenied("只有文明办的督查员或管理员可以发督办函")
+    today = local_today()
+    findings = list(
+        scoped(Finding, user)
+        .filter(overdue_q(today), responsible_unit=unit)
+        .select_related("category", "point")
+        .order_by("deadline", "id")
+    )
+    if not findings:
+        raise ValidationError(f"“{unit.name}”没有逾期未销号的问题，无需督办")
+    office = _office_for(scope, findings[0].region_code)
+    with transaction.atomic():
+        # Lock the office row: numbers are handed out one at a time per office.
+        Organisation.objects.select_for_update().filter(pk=office.pk).first()
+        last = SupervisionLetter.objects.filter(office=office, year=today.year).order_by("-seq").first()
+        seq = (last.seq if last else 0) + 1
+        earlier = SupervisionLetter.objects.filter(unit=unit, findings__in=findings).order_by("-level").first()
+        level = min((earlier.level if earlier else 0) + 1, len(ESCALATION_LEVELS))
+        title, reply_days = ESCALATION_LEVELS[level - 1]
+        reply_deadline = today + dt.timedelta(days=reply_days)
+        number = f"〔{today.year}〕第{seq}期"
+        items = [
+            f"{f.category.name}（{f.get_severity_display()}）：{f.point.name if f.point else f.location_text}"
+            f"{'，' + f.description if f.description else ''}。整改期限{chinese_date(f.deadline)}，"
+            f"已逾期 {(today - f.deadline).days} 天（问题编号 {f.pk}）"
+            for f in findings
+        ]
+        level_note = f"此前已就其中问题发函督办（第 {level - 1} 次），至今仍未整改到位。" if level > 1 else ""
+        data = supervision_letter_docx(
+            office_name=office.name,
+            number=number,
+            title=title,
+            unit_name=unit.name,
+            items=items,
+            reply_deadline=reply_deadline,
+            issued_on=today,
+            level_note=level_note,
+        )
+        document = file_store(
+            upload=ContentFile(data, name=f"督办函{number}{unit.name}.docx"), organisation=office, user=user, purpose="督办函"
+        )
+        letter = SupervisionLetter.objects.create(
+            office=office,
+            unit=unit,
+            region_code=office.region_code,
+            year=today.year,
+            seq=seq,
+            level=level,
+            title=title,
+            reply_deadline=reply_deadline,
+            document=document,
+            issued_by=user,
+        )
+        letter.findings.set(findings)
+        audit_record(
+            action=AuditAction.CREATE,
+            obj=letter,
+            after={**snapshot(letter), "number": number, "findings": [f.pk for f in findings]},
+        )
+    return letter
+
+
+def letter_mark_sent(*, letter: SupervisionLetter, user, note: str = "") -> SupervisionLetter:
+    """Record that the letter was sent (by hand, fax, OA …)."""
+    scope = get_scope(user)
+    if not (scope.is_platform or (scope.has_role(*OFFICE_ROLES) and scope.covers_region(letter.region_code))):
+        raise PermissionDenied("只有发函的文明办可以登记发送")
+    if letter.sent_at is not None:
+        raise ValidationError("该督办函已登记发送")
+    with transaction.atomic():
+        before = snapshot(letter)
+        letter.sent_at, letter.sent_by, letter.sent_note = timezone.now(), user, note.strip()[:200]
+        letter.save(update_fields=["sent_at", "sent_by", "sent_note"])
+        audit_record(action=AuditAction.UPDATE, obj=letter, before=before, after=snapshot(letter))
+    return letter
 
 
 def category_seed() -> None:

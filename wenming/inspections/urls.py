@@ -17,4 +17,9 @@ urlpatterns = [
     path("inspections/new/", views.inspection_create, name="inspection_create"),
     path("inspections/<int:inspection_id>/", views.inspection_detail, name="inspection_detail"),
     path("inspections/<int:inspection_id>/draw/", views.inspection_draw, name="inspection_draw"),
+    path("letters/", views.letter_list, name="letter_list"),
+    path("letters/issue/", views.letter_issue, name="letter_issue"),
+    path("letters/<int:letter_id>/", views.letter_detail, name="letter_detail"),
+    path("letters/<int:letter_id>/download/", views.letter_download, name="letter_download"),
+    path("letters/<int:letter_id>/sent/", views.letter_sent, name="letter_sent"),
 ]

@@ -28,6 +28,7 @@ from wenming.inspections.models import (
     InspectionPoint,
     PointType,
     Status,
+    SupervisionLetter,
 )
 from wenming.orgs.access import access, get_scope, require_role, scoped
 from wenming.orgs.models import Organisation, OrgKind, Role
@@ -302,7 +303,11 @@ def finding_photo(request, finding_id: int, file_id: int):
     attached = FindingEvent.files.through.objects.filter(findingevent__finding=finding, storedfile_id=file_id)
     if not attached.exists():
         raise Http404("未找到")
-    stored = StoredFile.objects.select_related("blob").get(pk=file_id)
+    return _serve_stored(StoredFile.objects.select_related("blob").get(pk=file_id))
+
+
+def _serve_stored(stored: StoredFile) -> FileResponse:
+    """Serve a stored file that belongs to a record the user may see (checked by the caller)."""
     blob = stored.blob
     try:
         handle = default_storage.open(blob.storage_name, "rb")
@@ -429,3 +434,80 @@ def inspection_draw(request, inspection_id: int):
             request, f"已从 {inspection.sample_pool} 个候选点位中抽取 {len(targets)} 个（种子 {inspection.sample_seed}）"
         )
     return redirect("inspections:inspection_detail", inspection.pk)
+
+
+# --- 督办函 ----------------------------------------------------------------------------------------
+
+
+def letter_list(request):
+    scope = get_scope(request.user)
+    can_issue = scope.is_platform or scope.has_role(Role.OFFICE_ADMIN, Role.OFFICE_INSPECTOR)
+    return render(
+        request,
+        "inspections/letter_list.html",
+        {
+            "title": "督办函",
+            "page": Paginator(selectors.letter_list(user=request.user), PAGE_SIZE).get_page(request.GET.get("page")),
+            "overdue_units": selectors.overdue_by_unit(user=request.user, today=services.local_today()) if can_issue else [],
+            "can_issue": can_issue,
+            "breadcrumbs": [("督办函", None)],
+        },
+    )
+
+
+@require_POST
+def letter_issue(request):
+    unit = access(Organisation.objects.filter(kind=OrgKind.UNIT), request.user, pk=_int(request.POST.get("unit")) or 0)
+    try:
+        letter = services.letter_issue(user=request.user, unit=unit)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+        return redirect("inspections:letter_list")
+    messages.success(request, f"已生成{letter.title}{letter.number}")
+    return redirect("inspections:letter_detail", letter.pk)
+
+
+def _letter(request, letter_id: int) -> SupervisionLetter:
+    return access(
+        SupervisionLetter.objects.select_related("office", "unit", "document__blob", "issued_by", "sent_by"),
+        request.user,
+        pk=letter_id,
+    )
+
+
+def letter_detail(request, letter_id: int):
+    letter = _letter(request, letter_id)
+    scope = get_scope(request.user)
+    return render(
+        request,
+        "inspections/letter_detail.html",
+        {
+            "title": f"{letter.title}{letter.number}",
+            "letter": letter,
+            # Scoped: a finding since reassigned to another unit drops out of this unit's view.
+            "findings": list(
+                scoped(Finding, request.user).filter(letters=letter).select_related("category", "point").order_by("deadline", "id")
+            ),
+            "can_mark_sent": letter.sent_at is None
+            and (scope.is_platform or (scope.has_role(*services.OFFICE_ROLES) and scope.covers_region(letter.region_code))),
+            "today": services.local_today(),
+            "breadcrumbs": [("督办函", reverse("inspections:letter_list")), (letter.number, None)],
+        },
+    )
+
+
+@require_safe
+def letter_download(request, letter_id: int):
+    return _serve_stored(_letter(request, letter_id).document)
+
+
+@require_POST
+def letter_sent(request, letter_id: int):
+    letter = _letter(request, letter_id)
+    try:
+        services.letter_mark_sent(letter=letter, user=request.user, note=request.POST.get("note", ""))
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, "已登记发送")
+    return redirect("inspections:letter_detail", letter.pk)

@@ -16,6 +16,7 @@ from wenming.inspections.models import (
     InspectionTarget,
     Outcome,
     Status,
+    SupervisionLetter,
 )
 from wenming.orgs import demo as orgs_demo
 from wenming.web.tests.test_seed_demo import _clear_world
@@ -29,6 +30,7 @@ def _fingerprint():
         list(Finding.objects.order_by("description").values_list("description", "status", "outcome", "responsible_unit__name")),
         list(FindingEvent.objects.order_by("finding__description", "id").values_list("finding__description", "action")),
         list(InspectionTarget.objects.order_by("inspection__title", "position").values_list("inspection__title", "point__name")),
+        list(SupervisionLetter.objects.order_by("seq", "findings__description").values_list("seq", "unit__name", "findings__description")),
     )
 
 
@@ -49,6 +51,8 @@ def test_demo_has_every_state_and_is_deterministic():
     assert Finding.objects.filter(responsible_unit__name="东城区综合行政执法局").exists()
     assert Inspection.objects.get(kind="random").sample_seed == 20260301
     assert InspectionTarget.objects.count() == 4
+    letter = SupervisionLetter.objects.get()
+    assert letter.seq == 1 and letter.unit.name == "西湖区综合行政执法局" and letter.findings.count() == 2
     assert not Finding.objects.filter(inspection__isnull=True).exists()
     first = _fingerprint()
     demo.seed(stdout=out)  # a second run changes nothing
