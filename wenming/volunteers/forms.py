@@ -78,6 +78,15 @@ class _VolunteerFields(forms.Form):
         return data
 
 
+class SelfEditForm(_VolunteerFields):
+    """What a volunteer corrects themself: not the name or the document (real-name data)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("name", "id_type", "id_number"):
+            del self.fields[name]
+
+
 class RegisterForm(_VolunteerFields):
     password1 = forms.CharField(label="登录密码", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
                                 help_text="至少 8 位，含字母、数字、符号中的三类")

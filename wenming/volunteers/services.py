@@ -227,6 +227,34 @@ def volunteer_self_register(*, password: str, **fields) -> Volunteer:
     return volunteer
 
 
+def volunteer_update(
+    *,
+    volunteer: Volunteer,
+    phone: str,
+    residence: Region | None,
+    political_status: str,
+    skills: str = "",
+    availability: str = "any",
+) -> Volunteer:
+    """Correct the fields a volunteer may correct themself (name and ID are real-name data: an
+    admin flow with evidence, not built yet). The phone is re-validated, re-encrypted, re-hashed."""
+    phone = validate_phone(phone)
+    _check_residence(residence, "居住社区")
+    with transaction.atomic():
+        before = _vsnap(volunteer)
+        volunteer.phone_enc = encrypt(phone)
+        volunteer.phone_hash = phone_hash(phone)
+        volunteer.phone_masked = mask_phone(phone)
+        volunteer.residence = residence
+        volunteer.residence_code = residence.code if residence else ""
+        volunteer.political_status = political_status
+        volunteer.skills = skills.strip()
+        volunteer.availability = availability
+        volunteer.save()
+        audit_record(action=Action.UPDATE, obj=volunteer, before=before, after=_vsnap(volunteer))
+    return volunteer
+
+
 def volunteer_reveal(*, volunteer: Volunteer, purpose: str = "detail") -> tuple[str, str]:
     """The clear ID number and phone, for a caller that has checked the right to see them
     (selectors.volunteer_may_unmask). Every call is audited as VIEW_SENSITIVE."""

@@ -12,6 +12,7 @@ urlpatterns = [
     path("me/", views.me, name="me"),
     path("me/join/", views.me_join, name="me_join"),
     path("me/leave/", views.me_leave, name="me_leave"),
+    path("me/edit/", views.me_edit, name="me_edit"),
     path("dual-report/", views.dual_report, name="dual_report"),
     path("<int:volunteer_id>/", views.volunteer_detail, name="volunteer_detail"),
     path("<int:volunteer_id>/reveal/", views.volunteer_reveal, name="volunteer_reveal"),

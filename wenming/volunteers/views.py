@@ -381,6 +381,48 @@ def region_options(request):
     )
 
 
+@require_http_methods(["GET", "POST"])
+def me_edit(request):
+    """更正我的信息: phone, residence, political status, skills, availability (audited). The
+    current phone is not shown in clear — the field starts empty and keeps the old one if left so."""
+    volunteer = selectors.volunteer_for_user(request.user)
+    if volunteer is None:
+        raise PermissionDenied("您还不是注册志愿者")
+    initial = {
+        "residence": volunteer.residence_id,
+        "political_status": volunteer.political_status,
+        "skills": volunteer.skills,
+        "availability": volunteer.availability,
+    }
+    data = request.POST.copy() if request.method == "POST" else None
+    if data is not None and not data.get("phone", "").strip():
+        data["phone"] = decrypt(volunteer.phone_enc)  # unchanged; never rendered back
+    form = forms.SelfEditForm(data, initial=initial, communities=_communities())
+    form.fields["phone"].required = False
+    form.fields["phone"].help_text = f"当前：{volunteer.phone_masked}；不更换请留空"
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.volunteer_update(
+                volunteer=volunteer, phone=d["phone"], residence=d["residence"], political_status=d["political_status"],
+                skills=d["skills"], availability=d["availability"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, _errors(exc))
+        else:
+            messages.success(request, "信息已更新")
+            return redirect("volunteers:me")
+    if form.is_bound and "phone" in form.data and not request.POST.get("phone", "").strip():
+        form.data = form.data.copy()
+        form.data["phone"] = ""  # the kept phone is not echoed into the page
+    form.prepare_pickers()
+    return render(
+        request,
+        "volunteers/form.html",
+        {"title": "更正我的信息", "form": form, "breadcrumbs": [("我的志愿服务", reverse("volunteers:me")), ("更正信息", None)]},
+    )
+
+
 @require_POST
 def me_leave(request):
     volunteer = selectors.volunteer_for_user(request.user)

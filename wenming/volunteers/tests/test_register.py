@@ -127,3 +127,39 @@ def test_a_residence_must_be_a_community(client, world, vw):
     response = client.post("/volunteers/register/", _data(vw, residence=str(world.county_a.pk)))
     assert response.status_code == 200 and "请选择有效的社区" in response.content.decode()
     assert not Volunteer.objects.filter(name="赵新人").exists()
+
+
+def _edit(vw, **over):
+    data = {"phone": "", "residence": str(vw.community_a.pk), "political_status": "cpc", "skills": "急救、摄影", "availability": "any"}
+    data.update(over)
+    return data
+
+
+def test_a_volunteer_corrects_their_data(client, world, vw, login):
+    from wenming.orgs.personal import phone_hash
+
+    login(vw.vol_user)
+    page = client.get("/volunteers/me/edit/").content.decode()
+    assert "138****1234" in page and h.PHONE_A not in page and h.ID_A not in page
+    assert 'name="name"' not in page and 'name="id_number"' not in page  # real-name data stays
+    # Left empty: the phone is kept; a bad one is refused without echoing the stored number.
+    assert client.post("/volunteers/me/edit/", _edit(vw))["Location"] == "/volunteers/me/"
+    v = Volunteer.objects.get(pk=vw.volunteer_a.pk)
+    assert decrypt(v.phone_enc) == h.PHONE_A and v.skills == "急救、摄影"
+    response = client.post("/volunteers/me/edit/", _edit(vw, residence=str(world.county_a.pk)))
+    assert response.status_code == 200 and h.PHONE_A not in response.content.decode()
+    response = client.post("/volunteers/me/edit/", _edit(vw, phone="123"))
+    assert response.status_code == 200 and "手机号" in response.content.decode()
+    # A new phone: encrypted, masked, and found by its keyed hash.
+    client.post("/volunteers/me/edit/", _edit(vw, phone="15912345678"))
+    v.refresh_from_db()
+    assert decrypt(v.phone_enc) == "15912345678" and v.phone_masked == "159****5678"
+    assert Volunteer.objects.get(phone_hash=phone_hash("15912345678")) == v
+    entry = AuditEntry.objects.filter(action=Action.UPDATE, object_type="volunteers.volunteer", object_id=str(v.pk)).latest("seq")
+    assert entry.changes["phone_masked"] == ["138****1234", "159****5678"]
+    assert "15912345678" not in str(entry.changes)
+
+
+def test_only_volunteers_have_the_edit_page(client, world, login):
+    login(world.county_a_admin)
+    assert client.get("/volunteers/me/edit/").status_code == 403
