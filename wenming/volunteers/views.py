@@ -267,14 +267,17 @@ def volunteer_export(request):
         sheet_name="志愿者",
         max_rows=EXPORT_MAX_ROWS,
     )
+    filters = {k: params.get(k, "") for k in FILTERS if k != "k"}
+    typed = selectors.lookup_keys(filters["q"])
+    if typed is not None:  # a clear number posted by hand: the trail keeps only its masked form
+        filters["q"] = typed[0]
     with transaction.atomic():
         audit_record(
             action=Action.VIEW_SENSITIVE if full else Action.EXPORT,
             object_type="volunteers.volunteer",
             object_repr="志愿者名单导出（含完整证件号、手机号）" if full else "志愿者名单导出（脱敏）",
             changes={"行数": [None, response.export.rows], "完整号码": [None, full],
-                     "筛选": [None, {k: params.get(k, "") for k in FILTERS}]},
-            # ``q`` here is never a clear ID or phone: such searches were redirected to masked form.
+                     "筛选": [None, filters]},
             region_code="",
         )
     return response

@@ -222,3 +222,11 @@ def test_the_audit_trail_pages_show_no_full_numbers(client, world, vw, persona):
             shown += 1
             assert _leaks(_text(response)) == set(), entry.pk
     assert shown >= 1
+
+
+def test_a_hand_posted_clear_number_does_not_reach_the_audit_trail(client, world, vw):
+    login_client(client, world.city_admin)
+    response = client.post("/volunteers/export/", {"full": "1", "q": h.ID_A})
+    assert response.status_code == 200
+    entry = AuditEntry.objects.filter(action=Action.VIEW_SENSITIVE).latest("seq")
+    assert _leaks(str(entry.changes)) == set() and vw.volunteer_a.id_masked in str(entry.changes)
