@@ -172,7 +172,7 @@ def volunteer_create(request):
         communities=_communities(),
         orgs=_capped(orgs),
         teams=_capped(Team.objects.filter(org__in=orgs, is_active=True).select_related("org")),
-        units=_capped(scoped(Organisation, request.user).filter(is_active=True)),
+        units=_capped(_work_units(request, orgs)),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -212,6 +212,18 @@ def volunteer_create(request):
 
 
 FILTERS = ("q", "org", "team", "political_status", "region", "dual_unit", "dual_community")
+def _work_units(request, orgs):
+    """双报到 work units an admin may pick: units they see, and the units in the regions of the
+    volunteer organisations they manage (an org admin usually holds no orgs membership)."""
+    from wenming.orgs.models import OrgKind
+    from wenming.orgs.regions import prefix_of
+    from wenming.volunteers.models import _prefix_q
+
+    prefixes = {prefix_of(code) for code in orgs.values_list("region_code", flat=True)}
+    in_regions = Organisation.objects.filter(_prefix_q("region_code", prefixes), kind=OrgKind.UNIT)
+    return (scoped(Organisation, request.user) | in_regions).filter(is_active=True).order_by("region_code", "name")
+
+
 EXPORT_HEADERS = ["志愿者编号", "姓名", "证件类型", "证件号码", "性别", "出生日期", "手机号", "居住社区", "政治面貌", "专业技能", "登记组织", "登记时间"]
 
 

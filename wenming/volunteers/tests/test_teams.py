@@ -93,15 +93,19 @@ def test_org_admin_registers_a_volunteer_into_a_team(client, world, vw, login):
     data = {
         "name": "钱党员", "id_type": "mainland", "id_number": number, "phone": "13700001111",
         "residence": vw.community_a.pk, "political_status": "cpc", "availability": "any",
-        "home_org": vw.vorg_a.pk, "team": vw.team_a.pk, "dual_report_unit": "",
-        "dual_report_community": "", "consent": "on",
+        "home_org": vw.vorg_a.pk, "team": vw.team_a.pk, "dual_report_unit": world.unit_a.pk,
+        "dual_report_community": vw.community_a.pk, "consent": "on",
     }
+    # The org admin holds no orgs membership, yet picks the work units of their organisation's region.
+    form = client.get("/volunteers/new/").content.decode()
+    assert f'<option value="{world.unit_a.pk}">东城区执法局</option>' in form and "西湖区医院" not in form
     response = client.post("/volunteers/new/", data)
     assert response.status_code == 302, response.content.decode()[:2000]
     from wenming.volunteers.models import Volunteer
 
     v = Volunteer.objects.get(name="钱党员")
     assert v.home_org == vw.vorg_a and v.user is None
+    assert v.dual_report_unit == world.unit_a and v.dual_report_community == vw.community_a
     assert TeamMembership.objects.get(volunteer=v).status == MembershipStatus.APPROVED
     # A team of another organisation is refused.
     other_team = Team.objects.get(name="西湖环保队")
