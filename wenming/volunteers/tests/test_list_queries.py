@@ -51,3 +51,16 @@ def test_team_page_query_count_is_flat(client, world, vw, login):
     few = queries_for(client, url)
     grow(vw, 3, 40)
     assert queries_for(client, url) == few <= MAX_QUERIES
+
+
+@pytest.mark.parametrize("persona", ["vorg_admin", "vol_user"])
+def test_other_pages_are_flat_too(client, world, vw, login, persona):
+    login(getattr(vw, persona))
+    urls = ["/volunteers/me/", "/volunteers/applications/", f"/volunteers/{vw.volunteer_a.pk}/"]
+    if persona == "vorg_admin":
+        urls += [f"/volunteers/orgs/{vw.vorg_a.pk}/", "/volunteers/new/"]
+    grow(vw, 0, 3)
+    few = {url: queries_for(client, url) for url in urls}
+    grow(vw, 3, 40)
+    for url in urls:
+        assert queries_for(client, url) == few[url] <= MAX_QUERIES, (url, few[url])
