@@ -187,3 +187,16 @@ def _letter(w: World):
     Finding.objects.filter(pk=SAMPLES["finding_id"](w)).update(deadline=dt.date.today() - dt.timedelta(days=10))
     with acting_as(SYSTEM):
         return letter_issue(user=w.city_inspector, unit=w.unit_a).pk
+
+
+@sample("bulletin_id")
+def _bulletin(w: World):
+    from wenming.audit.context import SYSTEM, acting_as
+    from wenming.inspections.models import Bulletin
+    from wenming.inspections.services import bulletin_issue, local_today
+
+    existing = Bulletin.objects.filter(office=w.county_a_office).first()
+    if existing is not None:
+        return existing.pk
+    with acting_as(SYSTEM):
+        return bulletin_issue(user=w.county_a_admin, start=local_today().replace(day=1), end=local_today()).pk

@@ -182,8 +182,13 @@ def seed(*, scale: str = "small", stdout=None) -> None:
     # One 督办函 to the unit with the most overdue findings (西湖区综合行政执法局 in this data).
     with acting_as(Actor(user_id=inspector.pk, label=inspector.username, ip=None)):
         services.letter_issue(user=inspector, unit=units["西湖区综合行政执法局"])
+    # One 督查通报 of the city office over the last 30 days.
+    city_admin = User.objects.filter(username="city_admin").first()
+    if city_admin is not None:
+        with acting_as(Actor(user_id=city_admin.pk, label=city_admin.username, ip=None)):
+            services.bulletin_issue(user=city_admin, start=today - dt.timedelta(days=30), end=today)
     if stdout:
-        stdout.write(f"督查：{len(points)} 个点位，3 次督查活动，{len(FINDINGS)} 个问题，1 份督办函")
+        stdout.write(f"督查：{len(points)} 个点位，3 次督查活动，{len(FINDINGS)} 个问题，1 份督办函，1 期通报")
 
 
 STAND_IN_NAMES = {name: f"baobao{i + 1:02d}" for i, name in enumerate(sorted({r[3] for _, rows in POINTS for r in rows}))}

@@ -96,3 +96,68 @@ def supervision_letter_docx(
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
+
+
+def _table(doc, header: Sequence[str], rows: Sequence[Sequence]) -> None:
+    table = doc.add_table(rows=1, cols=len(header))
+    table.style = "Table Grid"
+    for cell, text in zip(table.rows[0].cells, header, strict=True):
+        cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
+        _run(cell.paragraphs[0], str(text), font=HEITI, size=12)
+    for row in rows:
+        cells = table.add_row().cells
+        for cell, value in zip(cells, row, strict=True):
+            _run(cell.paragraphs[0], str(value), size=12)
+
+
+def bulletin_docx(*, office_name: str, number: str, start: dt.date, end: dt.date, figures: dict, issued_on: dt.date) -> bytes:
+    """The 督查通报 as .docx bytes, from the figures stored with it."""
+    doc = Document()
+    section = doc.sections[0]
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin, section.bottom_margin = Mm(37), Mm(35)
+    section.left_margin, section.right_margin = Mm(28), Mm(26)
+    ins, f = figures["inspections"], figures["findings"]
+
+    _paragraph(doc, "督查通报", align=WD_ALIGN_PARAGRAPH.CENTER, font=TITLE_FONT, size=26, color=RED)
+    _paragraph(doc, number, align=WD_ALIGN_PARAGRAPH.CENTER)
+    _paragraph(doc, office_name, align=WD_ALIGN_PARAGRAPH.CENTER)
+    _paragraph(doc)
+    _paragraph(
+        doc,
+        f"关于{chinese_date(start)}至{chinese_date(end)}创建工作督查情况的通报",
+        align=WD_ALIGN_PARAGRAPH.CENTER,
+        font=TITLE_FONT,
+        size=22,
+    )
+    _paragraph(doc)
+    _paragraph(doc, "一、督查开展情况", indent=True, font=HEITI)
+    kinds = "，".join(f"{label} {n} 次" for label, n in ins["by_kind"])
+    _paragraph(doc, f"本期共开展督查 {ins['total']} 次" + (f"，其中{kinds}" if kinds else "") + "。", indent=True)
+    _paragraph(doc, "二、问题发现与整改情况", indent=True, font=HEITI)
+    _paragraph(
+        doc,
+        f"本期共发现问题 {f['found']} 个，截至{chinese_date(end)}已销号 {f['closed']} 个（其中整改到位 {f['fixed']} 个），"
+        f"销号率 {f['closure_rate']}；本期销号的问题平均整改用时 {f['avg_days']} 天。",
+        indent=True,
+    )
+    if figures["units"]:
+        _paragraph(doc, "（一）各单位问题整改情况", indent=True)
+        _table(doc, ["责任单位", "发现问题", "已销号", "销号率"], figures["units"])
+    if figures["categories"]:
+        _paragraph(doc, "（二）各类问题整改情况", indent=True)
+        _table(doc, ["问题类别", "发现问题", "已销号", "销号率"], figures["categories"])
+    _paragraph(doc, "三、逾期未整改单位", indent=True, font=HEITI)
+    if figures["overdue_units"]:
+        names = "、".join(f"{name}（{n} 个）" for name, n in figures["overdue_units"])
+        _paragraph(doc, f"截至{chinese_date(end)}，以下单位存在逾期未整改问题，予以通报：{names}。", indent=True)
+    else:
+        _paragraph(doc, f"截至{chinese_date(end)}，无逾期未整改的单位。", indent=True)
+    _paragraph(doc, "四、下一步要求", indent=True, font=HEITI)
+    _paragraph(doc, "各责任单位要对照问题清单逐项整改，按期申请销号；对逾期未整改的问题将发函督办，情节严重的予以问责。", indent=True)
+    _paragraph(doc)
+    _paragraph(doc, office_name, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    _paragraph(doc, chinese_date(issued_on), align=WD_ALIGN_PARAGRAPH.RIGHT)
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()

@@ -95,3 +95,14 @@ class DrawForm(forms.Form):
         label="抽样种子（可选）", min_value=0, max_value=2**62 - 1, required=False,
         help_text="留空则随机生成；填写相同的种子可重现同一结果",
     )
+
+
+class BulletinForm(forms.Form):
+    start = forms.DateField(label="统计起始日期", widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label="统计截止日期", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            self.add_error("end", "截止日期不能早于起始日期")
+        return data

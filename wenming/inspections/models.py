@@ -317,3 +317,40 @@ class SupervisionLetter(models.Model):
 
     def audit_location(self) -> tuple[str, int | None]:
         return self.region_code, self.unit_id
+
+
+class Bulletin(models.Model):
+    """督查通报 — a periodic bulletin of an office: inspections held, findings per unit and category,
+    closure rates, average days to close and the units named for overdue findings. The figures are
+    kept as they were computed, so the document and the page always agree."""
+
+    office = models.ForeignKey("orgs.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("发布单位"))
+    region_code = models.CharField(max_length=12, db_index=True, editable=False)
+    year = models.PositiveSmallIntegerField(_("年份"))
+    seq = models.PositiveIntegerField(_("期号"))
+    period_start = models.DateField(_("统计起始日期"))
+    period_end = models.DateField(_("统计截止日期"))
+    figures = models.JSONField(_("统计数据"), default=dict)
+    document = models.ForeignKey("files.StoredFile", on_delete=models.PROTECT, related_name="+")
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    issued_at = models.DateTimeField(auto_now_add=True)
+
+    scope_rule = ScopeRule(region="region_code")
+
+    class Meta:
+        verbose_name = _("督查通报")
+        ordering = ["-year", "-seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["office", "year", "seq"], name="bulletin_unique_number"),
+            models.CheckConstraint(condition=Q(period_end__gte=F("period_start")), name="bulletin_period_in_order"),
+        ]
+
+    def __str__(self) -> str:
+        return f"督查通报{self.number}"
+
+    @property
+    def number(self) -> str:
+        return f"〔{self.year}〕第{self.seq}期"
+
+    def audit_location(self) -> tuple[str, int | None]:
+        return self.region_code, self.office_id

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
 
 from wenming.inspections.models import (
+    Bulletin,
     Finding,
     FindingEvent,
     Inspection,
@@ -162,3 +163,65 @@ def letter_list(*, user) -> QuerySet:
     return scoped(SupervisionLetter, user).select_related("office", "unit").annotate(
         finding_count=Count("findings", distinct=True)
     ).order_by("-year", "-seq", "-id")
+
+
+def _pct(part: int, whole: int) -> str:
+    return f"{part * 100 / whole:.1f}%" if whole else "—"
+
+
+def bulletin_figures(*, user, region_prefix: str, start: dt.date, end: dt.date) -> dict:
+    """The figures of a 督查通报 for findings and inspections in ``region_prefix`` over [start, end].
+
+    - found: findings recorded in the period; closed / fixed: of those, closed (fixed) by the end;
+    - avg_days: average days from recording to closing, over findings closed in the period;
+    - overdue_units: units with findings overdue at the end of the period (deadline passed before
+      it and not closed by then) — counted as of ``end`` so a later issue gives the same names.
+    Grouped queries only; every list is bounded.
+    """
+    findings = scoped(Finding, user).filter(region_code__startswith=region_prefix)
+    found = findings.filter(created_at__date__gte=start, created_at__date__lte=end)
+    closed_by_end = Q(status=Status.CLOSED, closed_at__date__lte=end)
+    totals = found.aggregate(
+        n=Count("id"), closed=Count("id", filter=closed_by_end), fixed=Count("id", filter=closed_by_end & Q(outcome="fixed"))
+    )
+    avg = (
+        findings.filter(status=Status.CLOSED, closed_at__date__gte=start, closed_at__date__lte=end)
+        .aggregate(d=Avg(ExpressionWrapper(F("closed_at") - F("created_at"), output_field=DurationField())))
+        .get("d")
+    )
+    by_unit = list(
+        found.values("responsible_unit__name")
+        .annotate(n=Count("id"), closed=Count("id", filter=closed_by_end))
+        .order_by("-n", "responsible_unit__name")[:100]
+    )
+    by_category = list(
+        found.values("category__name")
+        .annotate(n=Count("id"), closed=Count("id", filter=closed_by_end))
+        .order_by("-n", "category__name")
+    )
+    overdue_at_end = findings.filter(deadline__lt=end).exclude(closed_by_end)
+    overdue_units = list(
+        overdue_at_end.values("responsible_unit__name").annotate(n=Count("id")).order_by("-n", "responsible_unit__name")[:50]
+    )
+    inspections = scoped(Inspection, user).filter(
+        region_code__startswith=region_prefix, start_date__lte=end, end_date__gte=start
+    )
+    labels = dict(InspectionKind.choices)
+    by_kind = list(inspections.values("kind").annotate(n=Count("id")).order_by("kind"))
+    return {
+        "inspections": {"total": sum(r["n"] for r in by_kind), "by_kind": [[str(labels[r["kind"]]), r["n"]] for r in by_kind]},
+        "findings": {
+            "found": totals["n"],
+            "closed": totals["closed"],
+            "fixed": totals["fixed"],
+            "closure_rate": _pct(totals["closed"], totals["n"]),
+            "avg_days": f"{avg.total_seconds() / 86400:.1f}" if avg is not None else "—",
+        },
+        "units": [[r["responsible_unit__name"], r["n"], r["closed"], _pct(r["closed"], r["n"])] for r in by_unit],
+        "categories": [[r["category__name"], r["n"], r["closed"], _pct(r["closed"], r["n"])] for r in by_category],
+        "overdue_units": [[r["responsible_unit__name"], r["n"]] for r in overdue_units],
+    }
+
+
+def bulletin_list(*, user) -> QuerySet:
+    return scoped(Bulletin, user).select_related("office").order_by("-year", "-seq", "-id")

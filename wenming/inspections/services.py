@@ -27,6 +27,7 @@ from wenming.files import sniff
 from wenming.files.models import FileKind, StoredFile
 from wenming.files.services import file_may_act_for, file_store
 from wenming.inspections.models import (
+    Bulletin,
     Finding,
     FindingAction,
     FindingCategory,
@@ -596,6 +597,57 @@ def letter_mark_sent(*, letter: SupervisionLetter, user, note: str = "") -> Supe
         letter.save(update_fields=["sent_at", "sent_by", "sent_note"])
         audit_record(action=AuditAction.UPDATE, obj=letter, before=before, after=snapshot(letter))
     return letter
+
+
+# --- 督查通报 (bulletins) ---------------------------------------------------------------------------
+
+
+def bulletin_issue(*, user, start: dt.date, end: dt.date) -> Bulletin:
+    """A 督查通报 of the user's office for [start, end]: figures computed once, stored with the
+    bulletin and written into a .docx; numbered 〔年份〕第N期 per office and year."""
+    from django.core.files.base import ContentFile
+
+    from wenming.inspections.documents import bulletin_docx
+    from wenming.inspections.selectors import bulletin_figures
+    from wenming.orgs.regions import prefix_of
+
+    scope = get_scope(user)
+    if not (scope.is_platform or scope.has_role(Role.OFFICE_ADMIN)):
+        raise PermissionDenied("只有文明办管理员可以发布督查通报")
+    if end < start:
+        raise ValidationError("截止日期不能早于起始日期")
+    today = local_today()
+    if end > today:
+        raise ValidationError("截止日期不能晚于今天")
+    admin_offices = Organisation.objects.filter(kind=OrgKind.OFFICE)
+    if not scope.is_platform:
+        admin_offices = admin_offices.filter(pk__in=scope.admin_office_ids)
+    office = admin_offices.order_by("region_code").first()  # the widest office the user runs
+    if office is None:
+        raise ValidationError("您不属于任何文明办")
+    figures = bulletin_figures(user=user, region_prefix=prefix_of(office.region_code), start=start, end=end)
+    with transaction.atomic():
+        Organisation.objects.select_for_update().filter(pk=office.pk).first()
+        last = Bulletin.objects.filter(office=office, year=today.year).order_by("-seq").first()
+        seq = (last.seq if last else 0) + 1
+        number = f"〔{today.year}〕第{seq}期"
+        data = bulletin_docx(office_name=office.name, number=number, start=start, end=end, figures=figures, issued_on=today)
+        document = file_store(
+            upload=ContentFile(data, name=f"督查通报{number}.docx"), organisation=office, user=user, purpose="督查通报"
+        )
+        bulletin = Bulletin.objects.create(
+            office=office,
+            region_code=office.region_code,
+            year=today.year,
+            seq=seq,
+            period_start=start,
+            period_end=end,
+            figures=figures,
+            document=document,
+            issued_by=user,
+        )
+        audit_record(action=AuditAction.CREATE, obj=bulletin, after={**snapshot(bulletin), "number": number})
+    return bulletin
 
 
 def category_seed() -> None:

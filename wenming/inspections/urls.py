@@ -22,4 +22,8 @@ urlpatterns = [
     path("letters/<int:letter_id>/", views.letter_detail, name="letter_detail"),
     path("letters/<int:letter_id>/download/", views.letter_download, name="letter_download"),
     path("letters/<int:letter_id>/sent/", views.letter_sent, name="letter_sent"),
+    path("bulletins/", views.bulletin_list, name="bulletin_list"),
+    path("bulletins/issue/", views.bulletin_issue, name="bulletin_issue"),
+    path("bulletins/<int:bulletin_id>/", views.bulletin_detail, name="bulletin_detail"),
+    path("bulletins/<int:bulletin_id>/download/", views.bulletin_download, name="bulletin_download"),
 ]

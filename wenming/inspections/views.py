@@ -19,6 +19,7 @@ from wenming.files.models import StoredFile
 from wenming.files.names import download_name
 from wenming.inspections import forms, imports, selectors, services
 from wenming.inspections.models import (
+    Bulletin,
     Finding,
     FindingAction,
     FindingCategory,
@@ -511,3 +512,64 @@ def letter_sent(request, letter_id: int):
     else:
         messages.success(request, "已登记发送")
     return redirect("inspections:letter_detail", letter.pk)
+
+
+# --- 督查通报 --------------------------------------------------------------------------------------
+
+
+def bulletin_list(request):
+    _require_planner(request)
+    scope = get_scope(request.user)
+    today = services.local_today()
+    form = forms.BulletinForm(initial={"start": today.replace(day=1), "end": today})
+    return render(
+        request,
+        "inspections/bulletin_list.html",
+        {
+            "title": "督查通报",
+            "page": Paginator(selectors.bulletin_list(user=request.user), PAGE_SIZE).get_page(request.GET.get("page")),
+            "form": form if scope.has_role(Role.PLATFORM_ADMIN, Role.OFFICE_ADMIN) else None,
+            "breadcrumbs": [("督查通报", None)],
+        },
+    )
+
+
+@require_POST
+def bulletin_issue(request):
+    _require_planner(request)
+    form = forms.BulletinForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "未能生成：" + "；".join(e for errs in form.errors.values() for e in errs))
+        return redirect("inspections:bulletin_list")
+    try:
+        bulletin = services.bulletin_issue(user=request.user, start=form.cleaned_data["start"], end=form.cleaned_data["end"])
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+        return redirect("inspections:bulletin_list")
+    messages.success(request, f"已生成督查通报{bulletin.number}")
+    return redirect("inspections:bulletin_detail", bulletin.pk)
+
+
+def _bulletin(request, bulletin_id: int) -> Bulletin:
+    bulletin = access(Bulletin.objects.select_related("office", "document__blob"), request.user, pk=bulletin_id)
+    _require_planner(request)
+    return bulletin
+
+
+def bulletin_detail(request, bulletin_id: int):
+    bulletin = _bulletin(request, bulletin_id)
+    return render(
+        request,
+        "inspections/bulletin_detail.html",
+        {
+            "title": f"督查通报{bulletin.number}",
+            "b": bulletin,
+            "f": bulletin.figures,
+            "breadcrumbs": [("督查通报", reverse("inspections:bulletin_list")), (bulletin.number, None)],
+        },
+    )
+
+
+@require_safe
+def bulletin_download(request, bulletin_id: int):
+    return _serve_stored(_bulletin(request, bulletin_id).document)

@@ -9,6 +9,7 @@ import pytest
 from wenming.audit.services import audit_verify
 from wenming.inspections import demo
 from wenming.inspections.models import (
+    Bulletin,
     Finding,
     FindingEvent,
     Inspection,
@@ -53,6 +54,10 @@ def test_demo_has_every_state_and_is_deterministic():
     assert InspectionTarget.objects.count() == 4
     letter = SupervisionLetter.objects.get()
     assert letter.seq == 1 and letter.unit.name == "西湖区综合行政执法局" and letter.findings.count() == 2
+    bulletin = Bulletin.objects.get()
+    assert bulletin.office.name == "示范市文明办" and bulletin.figures["findings"]["found"] == Finding.objects.filter(
+        created_at__date__gte=bulletin.period_start
+    ).count()
     assert not Finding.objects.filter(inspection__isnull=True).exists()
     first = _fingerprint()
     demo.seed(stdout=out)  # a second run changes nothing
