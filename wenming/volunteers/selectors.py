@@ -33,12 +33,16 @@ from wenming.volunteers.scoping import vscoped
 # --- Who may do what ------------------------------------------------------------------------
 
 
-def managed_orgs_q(scope: Scope) -> Q:
-    """Volunteer organisations this user manages: those they are admin of, and for office admins
-    every one in their admin subtree."""
+def managed_orgs_q(scope: Scope, *, operators: bool = True) -> Q:
+    """Volunteer organisations this user manages: those they are admin of, for office admins every
+    one in their admin subtree, and for the admins of an operating unit (the bureau that runs a
+    region's volunteer work) the organisations it operates. ``operators=False`` leaves the last
+    out: the right to see full ID numbers is not extended to operating units."""
     if scope.is_platform:
         return Q()
     q = Q(pk__in=VolunteerOrgAdmin.objects.filter(user_id=scope.user_id).values("org_id"))
+    if operators and scope.admin_unit_ids:
+        q |= Q(operator_id__in=scope.admin_unit_ids)
     return q | _prefix_q("region_code", scope.admin_prefixes)
 
 
@@ -74,7 +78,7 @@ def unmask_q(scope: Scope) -> Q:
     their organisations' registered, applying and approved volunteers. Inspectors and units: none."""
     if scope.is_platform:
         return Q()
-    managed = VolunteerOrg.objects.filter(managed_orgs_q(scope)).values("pk")
+    managed = VolunteerOrg.objects.filter(managed_orgs_q(scope, operators=False)).values("pk")
     q = _prefix_q("residence_code", scope.admin_prefixes)
     q |= Q(home_org_id__in=managed)
     q |= Exists(

@@ -159,3 +159,20 @@ def test_a_volunteer_leaves_a_team_and_may_rejoin(client, world, vw, login):
     assert "幸福社区助老队" in client.get("/volunteers/me/").content.decode()  # offered again
     client.post("/volunteers/me/join/", {"team": vw.team_a.pk})
     assert TeamMembership.objects.filter(volunteer=vw.volunteer_a, team=vw.team_a, status=MembershipStatus.APPLIED).exists()
+
+
+def test_the_operating_units_admin_manages_the_org_but_does_not_unmask(client, world, vw, login):
+    """The volunteer module of a region run by a bureau: its unit admin manages the organisation
+    (teams, admins, registering volunteers) — unmasking stays with org and office admins."""
+    vw.vorg_a.operator = world.unit_a
+    vw.vorg_a.save()
+    login(world.unit_a_admin)
+    assert client.get(f"/volunteers/orgs/{vw.vorg_a.pk}/").status_code == 200
+    response = client.post(f"/volunteers/orgs/{vw.vorg_a.pk}/teams/new/", {"name": "执法局志愿服务队"})
+    assert response.status_code == 302 and Team.objects.filter(name="执法局志愿服务队", org=vw.vorg_a).exists()
+    assert client.get("/volunteers/new/").status_code == 200
+    assert client.post(f"/volunteers/{vw.volunteer_a.pk}/reveal/").status_code == 403
+    assert client.post("/volunteers/export/", {"full": "1"}).status_code == 403
+    # The department lead of the same unit does not manage it.
+    login(world.dept_lead_a)
+    assert client.post(f"/volunteers/orgs/{vw.vorg_a.pk}/teams/new/", {"name": "x"}).status_code == 403
