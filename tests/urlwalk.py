@@ -200,3 +200,16 @@ def _bulletin(w: World):
         return existing.pk
     with acting_as(SYSTEM):
         return bulletin_issue(user=w.county_a_admin, start=local_today().replace(day=1), end=local_today()).pk
+
+
+@sample("ranking_id")
+def _ranking(w: World):
+    from wenming.audit.context import SYSTEM, acting_as
+    from wenming.inspections.models import Ranking
+    from wenming.inspections.services import local_today, ranking_compute
+
+    existing = Ranking.objects.filter(office=w.county_a_office).first()
+    if existing is not None:
+        return existing.pk
+    with acting_as(SYSTEM):
+        return ranking_compute(user=w.county_a_admin, start=local_today().replace(day=1), end=local_today()).pk

@@ -187,8 +187,11 @@ def seed(*, scale: str = "small", stdout=None) -> None:
     if city_admin is not None:
         with acting_as(Actor(user_id=city_admin.pk, label=city_admin.username, ip=None)):
             services.bulletin_issue(user=city_admin, start=today - dt.timedelta(days=30), end=today)
+            # And a published 红黑榜 for the same period.
+            ranking = services.ranking_compute(user=city_admin, start=today - dt.timedelta(days=30), end=today)
+            services.ranking_publish(ranking=ranking, user=city_admin)
     if stdout:
-        stdout.write(f"督查：{len(points)} 个点位，3 次督查活动，{len(FINDINGS)} 个问题，1 份督办函，1 期通报")
+        stdout.write(f"督查：{len(points)} 个点位，3 次督查活动，{len(FINDINGS)} 个问题，1 份督办函，1 期通报，1 期红黑榜")
 
 
 STAND_IN_NAMES = {name: f"baobao{i + 1:02d}" for i, name in enumerate(sorted({r[3] for _, rows in POINTS for r in rows}))}

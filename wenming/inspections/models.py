@@ -354,3 +354,65 @@ class Bulletin(models.Model):
 
     def audit_location(self) -> tuple[str, int | None]:
         return self.region_code, self.office_id
+
+
+class RankingStatus(models.TextChoices):
+    DRAFT = "draft", _("待审核")
+    PUBLISHED = "published", _("已发布")
+
+
+class Ranking(models.Model):
+    """红黑榜 — the red and black lists of an office for a period, computed from the documented
+    rules (``services.RANKING_RULES``, kept with the ranking), reviewed, then published."""
+
+    office = models.ForeignKey("orgs.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("发布单位"))
+    region_code = models.CharField(max_length=12, db_index=True, editable=False)
+    period_start = models.DateField(_("统计起始日期"))
+    period_end = models.DateField(_("统计截止日期"))
+    status = models.CharField(_("状态"), max_length=16, choices=RankingStatus.choices, default=RankingStatus.DRAFT)
+    rules = models.JSONField(_("评定规则"), default=dict)
+    computed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    computed_at = models.DateTimeField(auto_now_add=True)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    scope_rule = ScopeRule(region="region_code")
+
+    class Meta:
+        verbose_name = _("红黑榜")
+        ordering = ["-period_end", "-id"]
+
+    def __str__(self) -> str:
+        return f"红黑榜 {self.period_start:%Y-%m-%d} 至 {self.period_end:%Y-%m-%d}"
+
+    def audit_location(self) -> tuple[str, int | None]:
+        return self.region_code, self.office_id
+
+
+class RankingList(models.TextChoices):
+    RED = "red", _("红榜")
+    BLACK = "black", _("黑榜")
+    NONE = "", _("未上榜")
+
+
+class RankingEntry(models.Model):
+    """红黑榜条目 — one unit's figures and score in a ranking, and the list it is on."""
+
+    ranking = models.ForeignKey(Ranking, on_delete=models.CASCADE, related_name="entries")
+    unit = models.ForeignKey("orgs.Organisation", on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveIntegerField()  # by score, best first
+    score = models.DecimalField(max_digits=6, decimal_places=2)
+    due = models.PositiveIntegerField()  # findings whose deadline fell in the period
+    closed = models.PositiveIntegerField()  # of those, closed by the period's end
+    on_time = models.PositiveIntegerField()  # of those, closed by their deadline
+    overdue = models.PositiveIntegerField()  # of those, still open at the end, deadline passed
+    repeats = models.PositiveIntegerField()  # the same problem again at the same point in the period
+    listed = models.CharField(max_length=8, choices=RankingList.choices, blank=True)
+
+    class Meta:
+        verbose_name = _("红黑榜条目")
+        ordering = ["ranking_id", "position"]
+        constraints = [models.UniqueConstraint(fields=["ranking", "unit"], name="ranking_unique_unit")]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.unit_id} {self.score}"

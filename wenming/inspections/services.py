@@ -37,6 +37,10 @@ from wenming.inspections.models import (
     InspectionTarget,
     Outcome,
     PointType,
+    Ranking,
+    RankingEntry,
+    RankingList,
+    RankingStatus,
     Severity,
     Status,
     SupervisionLetter,
@@ -648,6 +652,148 @@ def bulletin_issue(*, user, start: dt.date, end: dt.date) -> Bulletin:
         )
         audit_record(action=AuditAction.CREATE, obj=bulletin, after={**snapshot(bulletin), "number": number})
     return bulletin
+
+
+# --- 红黑榜 (red and black lists) ---------------------------------------------------------------------
+
+# The documented rules. Each ranking keeps a copy of the rules it was computed with.
+#   score = 100 × (closure_weight × closed/due + on_time_weight × on_time/due)
+#           − repeat_penalty × repeats, bounded to 0…100
+#   due: the unit's findings whose deadline fell in the period; closed: of those, closed by the
+#   period's end; on_time: closed by their deadline; overdue: still open at the end;
+#   repeats: a second (third …) finding of the same category at the same point in the period.
+#   红榜: score ≥ red_min_score, no overdue, no repeats — the best red_max units.
+#   黑榜: score < black_max_score, or overdue ≥ black_overdue — the worst black_max units.
+RANKING_RULES: dict = {
+    "closure_weight": "0.6",
+    "on_time_weight": "0.4",
+    "repeat_penalty": "5",
+    "min_due": 1,
+    "red_min_score": "90",
+    "red_max": 10,
+    "black_max_score": "60",
+    "black_overdue": 3,
+    "black_max": 10,
+}
+
+
+def ranking_score(*, due: int, closed: int, on_time: int, repeats: int, rules: dict) -> Decimal:
+    if not due:
+        return Decimal("0.00")
+    raw = Decimal(100) * (
+        Decimal(rules["closure_weight"]) * Decimal(closed) / Decimal(due)
+        + Decimal(rules["on_time_weight"]) * Decimal(on_time) / Decimal(due)
+    ) - Decimal(rules["repeat_penalty"]) * repeats
+    return min(max(raw, Decimal(0)), Decimal(100)).quantize(Decimal("0.01"))
+
+
+def _ranking_rows(*, user, region_prefix: str, start: dt.date, end: dt.date) -> list[dict]:
+    """Per unit, in two grouped queries: due, closed, on time, overdue, repeats."""
+    from django.db.models import Count, F, Q
+
+    from wenming.orgs.access import scoped
+
+    findings = scoped(Finding, user).filter(region_code__startswith=region_prefix)
+    due = findings.filter(deadline__gte=start, deadline__lte=end)
+    closed_by_end = Q(status=Status.CLOSED, closed_at__date__lte=end)
+    rows = {
+        r["responsible_unit_id"]: {**r, "repeats": 0}
+        for r in due.values("responsible_unit_id")
+        .annotate(
+            due=Count("id"),
+            closed=Count("id", filter=closed_by_end),
+            on_time=Count("id", filter=closed_by_end & Q(closed_at__date__lte=F("deadline"))),
+            overdue=Count("id", filter=~closed_by_end & Q(deadline__lt=end)),
+        )
+        .order_by()
+    }
+    repeated = (
+        findings.filter(created_at__date__gte=start, created_at__date__lte=end, point__isnull=False)
+        .values("responsible_unit_id", "point_id", "category_id")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+        .order_by()
+    )
+    for r in repeated:
+        if r["responsible_unit_id"] in rows:
+            rows[r["responsible_unit_id"]]["repeats"] += r["n"] - 1
+    return list(rows.values())
+
+
+def ranking_compute(*, user, start: dt.date, end: dt.date) -> Ranking:
+    """Compute a draft 红黑榜 of the user's office for [start, end] (office admins)."""
+    from wenming.orgs.regions import prefix_of
+
+    scope = get_scope(user)
+    if not (scope.is_platform or scope.has_role(Role.OFFICE_ADMIN)):
+        raise PermissionDenied("只有文明办管理员可以评定红黑榜")
+    if end < start:
+        raise ValidationError("截止日期不能早于起始日期")
+    if end > local_today():
+        raise ValidationError("截止日期不能晚于今天")
+    offices = Organisation.objects.filter(kind=OrgKind.OFFICE)
+    if not scope.is_platform:
+        offices = offices.filter(pk__in=scope.admin_office_ids)
+    office = offices.order_by("region_code").first()
+    if office is None:
+        raise ValidationError("您不属于任何文明办")
+    rules = dict(RANKING_RULES)
+    rows = [r for r in _ranking_rows(user=user, region_prefix=prefix_of(office.region_code), start=start, end=end) if r["due"] >= rules["min_due"]]
+    for r in rows:
+        r["score"] = ranking_score(due=r["due"], closed=r["closed"], on_time=r["on_time"], repeats=r["repeats"], rules=rules)
+    names = dict(Organisation.objects.filter(pk__in=[r["responsible_unit_id"] for r in rows]).values_list("id", "name"))
+    rows.sort(key=lambda r: (-r["score"], r["overdue"], names.get(r["responsible_unit_id"], "")))
+    red = [
+        r for r in rows if r["score"] >= Decimal(rules["red_min_score"]) and not r["overdue"] and not r["repeats"]
+    ][: rules["red_max"]]
+    black_candidates = [
+        r for r in reversed(rows) if r["score"] < Decimal(rules["black_max_score"]) or r["overdue"] >= rules["black_overdue"]
+    ]
+    black = black_candidates[: rules["black_max"]]
+    red_ids, black_ids = {id(r) for r in red}, {id(r) for r in black}
+    with transaction.atomic():
+        ranking = Ranking.objects.create(
+            office=office, region_code=office.region_code, period_start=start, period_end=end, rules=rules, computed_by=user
+        )
+        RankingEntry.objects.bulk_create(
+            RankingEntry(
+                ranking=ranking,
+                unit_id=r["responsible_unit_id"],
+                position=i,
+                score=r["score"],
+                due=r["due"],
+                closed=r["closed"],
+                on_time=r["on_time"],
+                overdue=r["overdue"],
+                repeats=r["repeats"],
+                listed=RankingList.RED if id(r) in red_ids else (RankingList.BLACK if id(r) in black_ids else ""),
+            )
+            for i, r in enumerate(rows, start=1)
+        )
+        audit_record(
+            action=AuditAction.CREATE,
+            obj=ranking,
+            after={**snapshot(ranking), "red": len(red), "black": len(black), "units": len(rows)},
+        )
+    return ranking
+
+
+def ranking_publish(*, ranking: Ranking, user) -> Ranking:
+    """An office admin who reviewed the draft publishes it (then it shows on the public page)."""
+    scope = get_scope(user)
+    if not (scope.is_platform or (scope.has_role(Role.OFFICE_ADMIN) and any(
+        ranking.region_code.startswith(p) for p in scope.admin_prefixes
+    ))):
+        raise PermissionDenied("只有该文明办的管理员可以发布红黑榜")
+    with transaction.atomic():
+        locked = Ranking.objects.select_for_update().get(pk=ranking.pk)
+        if locked.status == RankingStatus.PUBLISHED:
+            raise ValidationError("该红黑榜已发布")
+        before = snapshot(locked)
+        locked.status, locked.published_by, locked.published_at = RankingStatus.PUBLISHED, user, timezone.now()
+        locked.save(update_fields=["status", "published_by", "published_at"])
+        audit_record(action=AuditAction.UPDATE, obj=locked, before=before, after=snapshot(locked))
+    return locked
 
 
 def category_seed() -> None:

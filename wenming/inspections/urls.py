@@ -26,4 +26,11 @@ urlpatterns = [
     path("bulletins/issue/", views.bulletin_issue, name="bulletin_issue"),
     path("bulletins/<int:bulletin_id>/", views.bulletin_detail, name="bulletin_detail"),
     path("bulletins/<int:bulletin_id>/download/", views.bulletin_download, name="bulletin_download"),
+    path("rankings/", views.ranking_list, name="ranking_list"),
+    path("rankings/compute/", views.ranking_compute, name="ranking_compute"),
+    path("rankings/<int:ranking_id>/", views.ranking_detail, name="ranking_detail"),
+    path("rankings/<int:ranking_id>/publish/", views.ranking_publish, name="ranking_publish"),
+    path("rankings/<int:ranking_id>/export/", views.ranking_export, name="ranking_export"),
+    path("public/rankings/", views.public_ranking_list, name="public_ranking_list"),
+    path("public/rankings/<int:ranking_id>/", views.public_ranking_detail, name="public_ranking_detail"),
 ]

@@ -7,6 +7,7 @@ Thin views: fetch through ``access``/selectors (out of scope → 404), hand chan
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
@@ -28,6 +29,9 @@ from wenming.inspections.models import (
     InspectionKind,
     InspectionPoint,
     PointType,
+    Ranking,
+    RankingEntry,
+    RankingStatus,
     Status,
     SupervisionLetter,
 )
@@ -573,3 +577,131 @@ def bulletin_detail(request, bulletin_id: int):
 @require_safe
 def bulletin_download(request, bulletin_id: int):
     return _serve_stored(_bulletin(request, bulletin_id).document)
+
+
+# --- 红黑榜 ----------------------------------------------------------------------------------------
+
+
+def ranking_list(request):
+    _require_planner(request)
+    scope = get_scope(request.user)
+    today = services.local_today()
+    return render(
+        request,
+        "inspections/ranking_list.html",
+        {
+            "title": "红黑榜",
+            "page": Paginator(scoped(Ranking, request.user).select_related("office"), PAGE_SIZE).get_page(request.GET.get("page")),
+            "form": forms.BulletinForm(initial={"start": today.replace(day=1), "end": today})
+            if scope.has_role(Role.PLATFORM_ADMIN, Role.OFFICE_ADMIN)
+            else None,
+            "rules": services.RANKING_RULES,
+            "breadcrumbs": [("红黑榜", None)],
+        },
+    )
+
+
+@require_POST
+def ranking_compute(request):
+    _require_planner(request)
+    form = forms.BulletinForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "未能评定：" + "；".join(e for errs in form.errors.values() for e in errs))
+        return redirect("inspections:ranking_list")
+    try:
+        ranking = services.ranking_compute(user=request.user, start=form.cleaned_data["start"], end=form.cleaned_data["end"])
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+        return redirect("inspections:ranking_list")
+    messages.success(request, "已按规则评定红黑榜（待审核）。请核对后发布。")
+    return redirect("inspections:ranking_detail", ranking.pk)
+
+
+def _ranking(request, ranking_id: int) -> Ranking:
+    ranking = access(Ranking.objects.select_related("office"), request.user, pk=ranking_id)
+    _require_planner(request)
+    return ranking
+
+
+def _entries(ranking: Ranking) -> list[RankingEntry]:
+    return list(ranking.entries.select_related("unit"))
+
+
+def ranking_detail(request, ranking_id: int):
+    ranking = _ranking(request, ranking_id)
+    scope = get_scope(request.user)
+    entries = _entries(ranking)
+    return render(
+        request,
+        "inspections/ranking_detail.html",
+        {
+            "title": f"红黑榜（{ranking.period_start:%Y-%m-%d} 至 {ranking.period_end:%Y-%m-%d}）",
+            "ranking": ranking,
+            "red": [e for e in entries if e.listed == "red"],
+            "black": [e for e in entries if e.listed == "black"],
+            "entries": entries,
+            "can_publish": ranking.status == RankingStatus.DRAFT
+            and (scope.is_platform or any(ranking.region_code.startswith(p) for p in scope.admin_prefixes)),
+            "public": False,
+            "breadcrumbs": [("红黑榜", reverse("inspections:ranking_list")), (f"{ranking.period_end:%Y-%m-%d}", None)],
+        },
+    )
+
+
+@require_POST
+def ranking_publish(request, ranking_id: int):
+    ranking = _ranking(request, ranking_id)
+    try:
+        services.ranking_publish(ranking=ranking, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, "红黑榜已发布，公众页面可见")
+    return redirect("inspections:ranking_detail", ranking.pk)
+
+
+@require_safe
+def ranking_export(request, ranking_id: int):
+    ranking = _ranking(request, ranking_id)
+    labels = {"red": "红榜", "black": "黑榜", "": ""}
+    return xlsx_response(
+        f"红黑榜{ranking.period_start:%Y%m%d}-{ranking.period_end:%Y%m%d}.xlsx",
+        ["名次", "单位", "得分", "到期问题", "已销号", "按期销号", "逾期未整改", "重复问题", "上榜"],
+        ([e.position, e.unit.name, e.score, e.due, e.closed, e.on_time, e.overdue, e.repeats, labels[e.listed]] for e in _entries(ranking)),
+        sheet_name="红黑榜",
+        column_widths=[6, 36, 8, 10, 8, 10, 12, 10, 8],
+    )
+
+
+@login_not_required
+@require_safe
+def public_ranking_list(request):
+    """The published red and black lists, for everyone (no account)."""
+    rankings = Ranking.objects.filter(status=RankingStatus.PUBLISHED).select_related("office").order_by("-period_end", "-id")
+    return render(
+        request,
+        "inspections/public_ranking_list.html",
+        {"title": "红黑榜公示", "page": Paginator(rankings, PAGE_SIZE).get_page(request.GET.get("page"))},
+    )
+
+
+@login_not_required
+@require_safe
+def public_ranking_detail(request, ranking_id: int):
+    ranking = Ranking.objects.filter(status=RankingStatus.PUBLISHED, pk=ranking_id).select_related("office").first()
+    if ranking is None:
+        raise Http404("未找到")
+    entries = [e for e in _entries(ranking) if e.listed]
+    return render(
+        request,
+        "inspections/ranking_detail.html",
+        {
+            "title": f"{ranking.office.name}红黑榜（{ranking.period_start:%Y-%m-%d} 至 {ranking.period_end:%Y-%m-%d}）",
+            "ranking": ranking,
+            "red": [e for e in entries if e.listed == "red"],
+            "black": [e for e in entries if e.listed == "black"],
+            "entries": [],
+            "can_publish": False,
+            "public": True,
+        },
+    )

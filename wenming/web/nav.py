@@ -31,6 +31,7 @@ NAV: list[NavItem] = [
     NavItem("督查活动", "inspections:inspection_list", OFFICE, "督查整改"),
     NavItem("督办函", "inspections:letter_list", frozenset(), "督查整改"),
     NavItem("督查通报", "inspections:bulletin_list", OFFICE, "督查整改"),
+    NavItem("红黑榜", "inspections:ranking_list", OFFICE, "督查整改"),
     NavItem("志愿服务", "volunteers:volunteer_list", frozenset(), "志愿服务"),
     NavItem("测评体系", "frameworks:framework_list", frozenset(), "创建工作"),
     NavItem("文件", "files:file_list", frozenset(), "工具"),

@@ -16,6 +16,8 @@ from wenming.inspections.models import (
     InspectionPoint,
     InspectionTarget,
     Outcome,
+    Ranking,
+    RankingEntry,
     Status,
     SupervisionLetter,
 )
@@ -31,6 +33,7 @@ def _fingerprint():
         list(Finding.objects.order_by("description").values_list("description", "status", "outcome", "responsible_unit__name")),
         list(FindingEvent.objects.order_by("finding__description", "id").values_list("finding__description", "action")),
         list(InspectionTarget.objects.order_by("inspection__title", "position").values_list("inspection__title", "point__name")),
+        list(RankingEntry.objects.order_by("position").values_list("position", "unit__name", "score", "listed")),
         list(SupervisionLetter.objects.order_by("seq", "findings__description").values_list("seq", "unit__name", "findings__description")),
     )
 
@@ -58,6 +61,8 @@ def test_demo_has_every_state_and_is_deterministic():
     assert bulletin.office.name == "示范市文明办" and bulletin.figures["findings"]["found"] == Finding.objects.filter(
         created_at__date__gte=bulletin.period_start
     ).count()
+    ranking = Ranking.objects.get()
+    assert ranking.status == "published" and ranking.entries.filter(listed="black").exists()
     assert not Finding.objects.filter(inspection__isnull=True).exists()
     first = _fingerprint()
     demo.seed(stdout=out)  # a second run changes nothing
