@@ -213,3 +213,39 @@ def _ranking(w: World):
         return existing.pk
     with acting_as(SYSTEM):
         return ranking_compute(user=w.county_a_admin, start=local_today().replace(day=1), end=local_today()).pk
+
+
+def _campaign_a(w: World):
+    """A campaign of unit A on its own published framework of 东城区文明办 (frozen when opened)."""
+    import datetime as dt
+
+    from wenming.audit.context import SYSTEM, acting_as
+    from wenming.campaigns.models import Campaign
+    from wenming.campaigns.services import campaign_open
+    from wenming.frameworks.services import Spec, framework_create, framework_publish
+    from wenming.frameworks.tree import Node
+
+    existing = Campaign.objects.filter(unit=w.unit_a, title="URL 巡检创建活动").first()
+    if existing:
+        return existing
+    with acting_as(SYSTEM):
+        spec = Spec(
+            meta={"kind": "unit", "title": "URL 巡检创建测评体系", "total_score": None},
+            nodes=[Node(code="1", title="组织领导"), Node(code="1.1", parent_code="1", title="领导小组")],
+        )
+        framework = framework_publish(framework=framework_create(owner=w.county_a_office, spec=spec))
+        today = dt.date.today()
+        return campaign_open(
+            unit=w.unit_a, framework=framework, title="URL 巡检创建活动", target_kind="unit", level="city",
+            exemplar=False, start_date=today - dt.timedelta(days=30), acceptance_date=today + dt.timedelta(days=120),
+        )
+
+
+@sample("campaign_id")
+def _campaign(w: World):
+    return _campaign_a(w).pk
+
+
+@sample("task_id")
+def _task(w: World):
+    return _campaign_a(w).tasks.order_by("pk").first().pk

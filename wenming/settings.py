@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "wenming.web",
     "wenming.api",
     "wenming.frameworks",
+    "wenming.campaigns",
     "wenming.inspections",
     "wenming.volunteers",
 ]

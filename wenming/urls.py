@@ -8,6 +8,7 @@ urlpatterns = [
     path("audit/", include("wenming.audit.urls")),
     path("api/v1/", include("wenming.api.urls")),
     path("frameworks/", include("wenming.frameworks.urls")),
+    path("campaigns/", include("wenming.campaigns.urls")),
     path("inspections/", include("wenming.inspections.urls")),
     path("volunteers/", include("wenming.volunteers.urls")),
     path("account/tokens/", include("wenming.api.token_urls")),

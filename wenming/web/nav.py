@@ -34,6 +34,7 @@ NAV: list[NavItem] = [
     NavItem("红黑榜", "inspections:ranking_list", OFFICE, "督查整改"),
     NavItem("志愿服务", "volunteers:volunteer_list", frozenset(), "志愿服务"),
     NavItem("测评体系", "frameworks:framework_list", frozenset(), "创建工作"),
+    NavItem("创建任务", "campaigns:campaign_list", frozenset(), "创建工作"),
     NavItem("文件", "files:file_list", frozenset(), "工具"),
     NavItem("后台任务", "jobs:job_list", frozenset(), "工具"),
     NavItem("接口令牌", "api_tokens:token_list", frozenset(), "工具"),

@@ -1,0 +1,43 @@
+"""Home-page attention items for 创建任务, each count the size of exactly the list it opens.
+
+- department leads (and anyone with tasks assigned): "我的逾期任务", "7 天内到期的任务" (我的任务 page);
+- unit admins: "逾期任务" — every overdue task of the units they administer.
+"""
+
+from __future__ import annotations
+
+from wenming.campaigns import selectors, services
+from wenming.orgs.access import get_scope
+from wenming.web.home import AttentionItem, attention_provider
+from wenming.web.links import url
+
+SECTION = "创建任务"
+SOON_DAYS = 7
+
+
+@attention_provider
+def campaign_tasks(request) -> list[AttentionItem]:
+    scope = get_scope(request.user)
+    if not (scope.department_ids or scope.admin_unit_ids):
+        return []
+    counts = selectors.attention_counts(user=request.user, today=services.local_today(), soon_days=SOON_DAYS)
+    items = []
+    if scope.department_ids:
+        items += [
+            AttentionItem(
+                SECTION, "我的逾期任务", counts["my_overdue"], url("campaigns:my_tasks") + "?when=overdue"
+            ),
+            AttentionItem(
+                SECTION,
+                f"{SOON_DAYS} 天内到期的任务",
+                counts["my_soon"],
+                url("campaigns:my_tasks") + "?when=soon",
+            ),
+        ]
+    if scope.admin_unit_ids:
+        items.append(
+            AttentionItem(
+                SECTION, "逾期任务", counts["unit_overdue"], url("campaigns:my_tasks") + "?when=unit_overdue"
+            )
+        )
+    return items

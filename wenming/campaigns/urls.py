@@ -1,0 +1,20 @@
+from django.urls import path
+
+from wenming.campaigns import views
+
+app_name = "campaigns"
+urlpatterns = [
+    path("", views.campaign_list, name="campaign_list"),
+    path("new/", views.campaign_open, name="campaign_open"),
+    path("my-tasks/", views.my_tasks, name="my_tasks"),
+    path("<int:campaign_id>/", views.campaign_detail, name="campaign_detail"),
+    path("<int:campaign_id>/tasks/", views.task_list, name="task_list"),
+    path("<int:campaign_id>/gantt/", views.gantt, name="gantt"),
+    path("<int:campaign_id>/group/", views.group_edit, name="group_edit"),
+    path("<int:campaign_id>/milestones/", views.milestone_edit, name="milestone_edit"),
+    path("<int:campaign_id>/merge/", views.task_merge, name="task_merge"),
+    path("<int:campaign_id>/assign/", views.assign_import, name="assign_import"),
+    path("<int:campaign_id>/assign/template.xlsx", views.assign_template, name="assign_template"),
+    path("tasks/<int:task_id>/edit/", views.task_edit, name="task_edit"),
+    path("tasks/<int:task_id>/split/", views.task_split, name="task_split"),
+]
