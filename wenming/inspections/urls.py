@@ -33,4 +33,5 @@ urlpatterns = [
     path("rankings/<int:ranking_id>/export/", views.ranking_export, name="ranking_export"),
     path("public/rankings/", views.public_ranking_list, name="public_ranking_list"),
     path("public/rankings/<int:ranking_id>/", views.public_ranking_detail, name="public_ranking_detail"),
+    path("dashboard/", views.dashboard, name="dashboard"),
 ]

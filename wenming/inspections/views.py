@@ -144,7 +144,11 @@ def finding_list(request):
     todo = request.GET.get("todo", "")
     overdue = request.GET.get("overdue") == "1"
     due_soon = request.GET.get("due_soon") == "1"
+    group = request.GET.get("group", "")
     filters = {
+        "region_prefix": request.GET.get("region", ""),
+        "month": request.GET.get("month", ""),
+        "closed_month": request.GET.get("closed_month", ""),
         "due_soon": due_soon,
         "status": request.GET.get("status", ""),
         "unit_id": _int(request.GET.get("unit")),
@@ -152,6 +156,10 @@ def finding_list(request):
         "overdue": overdue,
     }
     title = "问题台账"
+    if group == "open":
+        filters.update(statuses=selectors.OPEN_STATUSES)
+    elif group == "review":
+        filters.update(statuses=selectors.REVIEW_STATUSES)
     if todo == "unit":
         filters.update(statuses=selectors.OPEN_STATUSES, unit_ids=scope.admin_unit_ids)
         title = "待整改的问题"
@@ -703,5 +711,18 @@ def public_ranking_detail(request, ranking_id: int):
             "entries": [],
             "can_publish": False,
             "public": True,
+        },
+    )
+
+
+def dashboard(request):
+    return render(
+        request,
+        "inspections/dashboard.html",
+        {
+            "title": "督查整改统计",
+            "d": selectors.dashboard(user=request.user, today=services.local_today()),
+            "ledger": reverse("inspections:finding_list"),
+            "breadcrumbs": [("督查整改统计", None)],
         },
     )
