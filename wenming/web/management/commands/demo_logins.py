@@ -14,3 +14,10 @@ class Command(BaseCommand):
             m = Membership.objects.filter(user__username=username, role=role).select_related("organisation").first()
             where = m.organisation.name if m and m.organisation else "全平台"
             self.stdout.write(f"  {username:<18} {display:<6} {m.get_role_display() if m else role}（{where}）")
+        # Logins that other modules' demos add (they say where they belong).
+        from django.contrib.auth import get_user_model
+
+        from wenming.volunteers.demo import ORG_ADMIN
+
+        if get_user_model().objects.filter(username=ORG_ADMIN[0]).exists():
+            self.stdout.write(f"  {ORG_ADMIN[0]:<18} {ORG_ADMIN[1]}（志愿服务组织管理员）")
