@@ -1,0 +1,76 @@
+"""Demo data for campaigns: 东城区综合行政执法局 opens a 市级文明单位 campaign on the city's local
+framework (示范市文明单位测评细则（示范权重）, see ``frameworks/demo.py``).
+
+Dates are **relative to the day the demo is seeded** so the campaign looks alive whenever it is
+run: started 120 days ago, acceptance in 60 days, so the default milestones fall at −45 (自评,
+15 days from now), −30 (资料收集完成, 30 days from now) and −20 days. Tasks are spread across the
+unit's departments in turn; the first department (the demo ``dept_lead``'s) also has tasks
+assigned to ``dept_lead`` by name. Of the tasks, every third in items 1–5 is done; items 1–3 have
+some tasks with a due date 5–12 days ago (overdue) and a few due within the week. Idempotent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth import get_user_model
+
+from wenming.campaigns.models import Campaign, GroupKind, TaskStatus
+from wenming.campaigns.services import GroupEntry, campaign_open, group_set, local_today, task_update
+from wenming.frameworks.demo import DEMO_TITLE
+from wenming.frameworks.models import Framework
+from wenming.orgs.models import Department, Organisation, OrgKind
+
+UNIT_NAME = "东城区综合行政执法局"
+TITLE = "创建市级文明单位（示范）"
+
+
+def seed(*, scale: str = "small", stdout=None) -> None:
+    unit = Organisation.objects.filter(kind=OrgKind.UNIT, name=UNIT_NAME).first()
+    framework = Framework.objects.filter(title=DEMO_TITLE).order_by("-version").first()
+    if unit is None or framework is None or Campaign.objects.filter(unit=unit, title=TITLE).exists():
+        return
+    users = get_user_model().objects
+    admin = users.filter(username="unit_admin").first()
+    lead = users.filter(username="dept_lead").first()
+    today = local_today()
+    campaign = campaign_open(
+        unit=unit,
+        framework=framework,
+        title=TITLE,
+        target_kind="unit",
+        level="city",
+        exemplar=False,
+        start_date=today - dt.timedelta(days=120),
+        acceptance_date=today + dt.timedelta(days=60),
+        user=admin,
+    )
+    group_set(
+        campaign=campaign,
+        entries=[
+            GroupEntry(GroupKind.LEADING, "张局长（示范）", "组长"),
+            GroupEntry(GroupKind.LEADING, "李副局长（示范）", "副组长"),
+            GroupEntry(GroupKind.OFFICE, "孙创建", "办公室主任", admin.pk if admin else None),
+            GroupEntry(GroupKind.GENERAL, "王干事（示范）", "组长"),
+            GroupEntry(GroupKind.MATERIALS, "周科长", "组长", lead.pk if lead else None),
+            GroupEntry(GroupKind.ADMIN, "赵主任（示范）", "组长"),
+        ],
+    )
+    departments = list(Department.objects.filter(organisation=unit).order_by("sort_order"))
+    tasks = list(campaign.tasks.select_related("item").order_by("position"))
+    for i, task in enumerate(tasks):
+        item = int(task.item.code) if task.item.code.isdigit() else 99
+        fields = {"department": departments[i % len(departments)] if departments else None}
+        if fields["department"] is not None and departments and fields["department"] == departments[0]:
+            fields["assignee"] = lead
+        if item <= 5 and i % 3 == 0:
+            fields["status"] = TaskStatus.DONE
+        elif item <= 3:
+            fields["due_override"] = today - dt.timedelta(days=5 + i % 8)  # overdue
+            fields["status"] = TaskStatus.DOING if i % 2 else TaskStatus.TODO
+        elif item <= 5:
+            fields["due_override"] = today + dt.timedelta(days=2 + i % 5)  # due within the week
+            fields["status"] = TaskStatus.DOING
+        task_update(task=task, **fields)
+    if stdout is not None:
+        stdout.write(f"创建任务：{unit.name}《{TITLE}》，任务 {len(tasks)} 项")
