@@ -249,3 +249,25 @@ def _campaign(w: World):
 @sample("task_id")
 def _task(w: World):
     return _campaign_a(w).tasks.order_by("pk").first().pk
+
+
+@sample("evidence_id")
+def _evidence(w: World):
+    import datetime as dt
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from wenming.audit.context import SYSTEM, acting_as
+    from wenming.campaigns.evidence import evidence_upload
+    from wenming.campaigns.models import Evidence
+
+    campaign = _campaign_a(w)
+    existing = Evidence.objects.filter(campaign=campaign).first()
+    if existing:
+        return existing.pk
+    with acting_as(SYSTEM):
+        (ev,) = evidence_upload(
+            task=campaign.tasks.order_by("pk").first(), uploads=[SimpleUploadedFile("纪要.txt", b"URL walk\n")],
+            title="URL 巡检材料", refers_to=dt.date(2026, 1, 5), kind="situation", user=w.unit_a_admin,
+        )
+    return ev.pk

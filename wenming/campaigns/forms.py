@@ -4,7 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from wenming.campaigns.models import Campaign, GroupKind, Level, Milestone, TaskStatus
-from wenming.frameworks.models import FrameworkKind
+from wenming.frameworks.models import EvidenceType, FrameworkKind
 from wenming.orgs.models import Department
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -118,3 +118,29 @@ class GroupForm(forms.Form):
 
 class AssignImportForm(forms.Form):
     file = forms.FileField(label="任务分解表（xlsx）")
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, (list, tuple)):
+            return [single(d, initial) for d in data]
+        return [single(data, initial)] if data else []
+
+
+class EvidenceForm(forms.Form):
+    files = MultipleFileField(label="文件", help_text="可一次选择多个文件（最多 20 个）")
+    title = forms.CharField(label="材料名称", max_length=150)
+    refers_to = forms.DateField(
+        label="材料日期", widget=DATE, help_text="材料所反映的日期，如会议、活动的日期"
+    )
+    kind = forms.ChoiceField(label="材料类型", choices=EvidenceType.choices)
+    description = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 3}))

@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from wenming.frameworks.models import FrameworkKind
+from wenming.frameworks.models import EvidenceType, FrameworkKind
 from wenming.orgs.rules import ScopeRule
 
 
@@ -246,6 +246,60 @@ class Task(models.Model):
 
     def is_overdue(self, today: dt.date) -> bool:
         return self.status != TaskStatus.DONE and self.due_date is not None and self.due_date < today
+
+    def audit_location(self) -> tuple[str, int | None]:
+        return self.campaign.region_code, self.campaign.unit_id
+
+
+class EvidenceStatus(models.TextChoices):
+    PENDING = "pending", _("待审核")
+    ACCEPTED = "accepted", _("已采纳")
+    RETURNED = "returned", _("已退回")
+
+
+class Evidence(models.Model):
+    """佐证材料 — one file of the evidence ledger (资料台账) against a criterion (and task).
+
+    ``refers_to`` is the date the evidence is about (the meeting, the activity), not the upload
+    date; the unit admin accepts or returns each item with a comment.
+    """
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="evidence")
+    criterion = models.ForeignKey("frameworks.Criterion", on_delete=models.PROTECT, related_name="+")
+    task = models.ForeignKey(Task, null=True, blank=True, on_delete=models.SET_NULL, related_name="evidence")
+    file = models.ForeignKey("files.StoredFile", on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(_("材料名称"), max_length=200)
+    refers_to = models.DateField(_("材料日期"))
+    kind = models.CharField(_("材料类型"), max_length=16, choices=EvidenceType.choices)
+    description = models.TextField(_("说明"), blank=True)
+    status = models.CharField(
+        _("审核状态"), max_length=16, choices=EvidenceStatus.choices, default=EvidenceStatus.PENDING
+    )
+    review_comment = models.TextField(_("审核意见"), blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    scope_rule = ScopeRule(region="campaign__region_code", org="campaign__unit_id")
+
+    class Meta:
+        verbose_name = _("佐证材料")
+        # The order an inspector reads a criterion's evidence in: by the date it refers to.
+        ordering = ["campaign", "criterion", "refers_to", "pk"]
+        indexes = [models.Index(fields=["campaign", "criterion", "status"], name="evidence_criterion_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="returned") | ~Q(review_comment=""), name="evidence_return_has_comment"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
 
     def audit_location(self) -> tuple[str, int | None]:
         return self.campaign.region_code, self.campaign.unit_id

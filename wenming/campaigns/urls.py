@@ -15,6 +15,9 @@ urlpatterns = [
     path("<int:campaign_id>/merge/", views.task_merge, name="task_merge"),
     path("<int:campaign_id>/assign/", views.assign_import, name="assign_import"),
     path("<int:campaign_id>/assign/template.xlsx", views.assign_template, name="assign_template"),
+    path("<int:campaign_id>/evidence/", views.evidence_ledger, name="evidence_ledger"),
+    path("tasks/<int:task_id>/evidence/", views.evidence_upload, name="evidence_upload"),
+    path("evidence/<int:evidence_id>/review/", views.evidence_review, name="evidence_review"),
     path("tasks/<int:task_id>/edit/", views.task_edit, name="task_edit"),
     path("tasks/<int:task_id>/split/", views.task_split, name="task_split"),
 ]

@@ -12,16 +12,25 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from wenming.campaigns import bulk, selectors, services
+from wenming.campaigns import bulk, evidence, selectors, services
 from wenming.campaigns.forms import (
     AssignImportForm,
     CampaignOpenForm,
+    EvidenceForm,
     GroupForm,
     SplitForm,
     StatusForm,
     TaskForm,
 )
-from wenming.campaigns.models import Campaign, CampaignStatus, GroupKind, Task, TaskStatus
+from wenming.campaigns.models import (
+    Campaign,
+    CampaignStatus,
+    Evidence,
+    EvidenceStatus,
+    GroupKind,
+    Task,
+    TaskStatus,
+)
 from wenming.files.services import file_store
 from wenming.frameworks.selectors import frameworks_usable
 from wenming.orgs.access import access, get_scope, scoped
@@ -414,4 +423,91 @@ def assign_import(request, campaign_id: int):
             "errors": errors,
             "breadcrumbs": _crumbs(campaign, ("批量分配", None)),
         },
+    )
+
+
+def evidence_ledger(request, campaign_id: int):
+    campaign = _campaign(request, campaign_id)
+    q = request.GET.get("q", "").strip()[:50]
+    status = request.GET.get("status", "")
+    items, totals = evidence.ledger(user=request.user, campaign=campaign, q=q, status=status)
+    return render(
+        request,
+        "campaigns/evidence_ledger.html",
+        {
+            "title": "资料台账",
+            "campaign": campaign,
+            "items": items,
+            "totals": totals,
+            "statuses": EvidenceStatus.choices,
+            "can_review": selectors.can_manage(scope=get_scope(request.user), campaign=campaign),
+            "breadcrumbs": _crumbs(campaign, ("资料台账", None)),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def evidence_upload(request, task_id: int):
+    task = access(Task.objects.select_related("campaign__unit", "criterion"), request.user, pk=task_id)
+    scope = get_scope(request.user)
+    if not (
+        selectors.can_manage(scope=scope, campaign=task.campaign)
+        or selectors.can_work_on(scope=scope, task=task)
+    ):
+        raise PermissionDenied("只有创建办管理员或责任科室负责人可以上传该任务的佐证材料")
+    form = EvidenceForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            evs = evidence.evidence_upload(
+                task=task,
+                uploads=d["files"],
+                title=d["title"],
+                refers_to=d["refers_to"],
+                kind=d["kind"],
+                description=d["description"],
+                user=request.user,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"已上传 {len(evs)} 份佐证材料，等待审核")
+            return redirect(
+                reverse("campaigns:evidence_ledger", args=[task.campaign_id])
+                + f"#criterion-{task.criterion_id}"
+            )
+    return render(
+        request,
+        "campaigns/evidence_upload.html",
+        {
+            "title": f"上传佐证材料 · {task.code}",
+            "task": task,
+            "form": form,
+            "breadcrumbs": _crumbs(
+                task.campaign,
+                ("资料台账", reverse("campaigns:evidence_ledger", args=[task.campaign_id])),
+                (task.code, None),
+            ),
+        },
+    )
+
+
+@require_POST
+def evidence_review(request, evidence_id: int):
+    ev = access(Evidence.objects.select_related("campaign"), request.user, pk=evidence_id)
+    if not selectors.can_manage(scope=get_scope(request.user), campaign=ev.campaign):
+        raise PermissionDenied("只有本单位的创建办管理员可以审核佐证材料")
+    try:
+        evidence.evidence_review(
+            evidence=ev,
+            accept=request.POST.get("decision") == "accept",
+            comment=request.POST.get("comment", ""),
+            user=request.user,
+        )
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, "已采纳" if ev.status == EvidenceStatus.ACCEPTED else "已退回")
+    return redirect(
+        reverse("campaigns:evidence_ledger", args=[ev.campaign_id]) + f"#criterion-{ev.criterion_id}"
     )
