@@ -6,7 +6,9 @@ run: started 120 days ago, acceptance in 60 days, so the default milestones fall
 15 days from now), −30 (资料收集完成, 30 days from now) and −20 days. Tasks are spread across the
 unit's departments in turn; the first department (the demo ``dept_lead``'s) also has tasks
 assigned to ``dept_lead`` by name. Of the tasks, every third in items 1–5 is done; items 1–3 have
-some tasks with a due date 5–12 days ago (overdue) and a few due within the week. Idempotent.
+some tasks with a due date 5–12 days ago (overdue) and a few due within the week. Evidence
+(资料台账): each done task has a small generated text document, accepted; every other task in
+progress has one awaiting review, and one of those is returned with a comment. Idempotent.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 
+from wenming.campaigns.evidence import evidence_review, evidence_upload
 from wenming.campaigns.models import Campaign, GroupKind, TaskStatus
 from wenming.campaigns.services import GroupEntry, campaign_open, group_set, local_today, task_update
 from wenming.frameworks.demo import DEMO_TITLE
@@ -72,5 +76,26 @@ def seed(*, scale: str = "small", stdout=None) -> None:
             fields["due_override"] = today + dt.timedelta(days=2 + i % 5)  # due within the week
             fields["status"] = TaskStatus.DOING
         task_update(task=task, **fields)
+        _evidence(task, fields.get("status"), i, today, admin, lead)
     if stdout is not None:
         stdout.write(f"创建任务：{unit.name}《{TITLE}》，任务 {len(tasks)} 项")
+
+
+def _evidence(task, status, i: int, today: dt.date, admin, lead) -> None:
+    if status not in (TaskStatus.DONE, TaskStatus.DOING) or (status == TaskStatus.DOING and i % 2 == 0):
+        return
+    body = f"{task.code} {task.title}\n示范佐证材料：会议纪要与活动记录（演示数据，自动生成）。\n".encode()
+    uploader = lead if task.assignee_id and lead else admin
+    (ev,) = evidence_upload(
+        task=task,
+        uploads=[SimpleUploadedFile(f"{task.code}-佐证材料.txt", body)],
+        title=f"{task.code} 工作记录（示范）",
+        refers_to=today - dt.timedelta(days=30 + i % 40),
+        kind="situation",
+        description="会议纪要、签到表和活动照片说明（示范）",
+        user=uploader,
+    )
+    if status == TaskStatus.DONE:
+        evidence_review(evidence=ev, accept=True, user=admin)
+    elif i % 7 == 1:
+        evidence_review(evidence=ev, accept=False, comment="缺少负责同志签字页，请补充（示范）", user=admin)

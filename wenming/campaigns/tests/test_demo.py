@@ -40,5 +40,9 @@ def test_demo_campaign_has_done_overdue_and_due_soon_work():
     lead = get_user_model().objects.get(username="dept_lead")
     assert scoped(tasks, lead).filter(assignee=lead).exists()
     assert c.group_members.count() == 6
+    from wenming.campaigns.models import EvidenceStatus
+
+    statuses = set(c.evidence.values_list("status", flat=True))
+    assert statuses == set(EvidenceStatus.values)
     _, broken, reason = audit_verify()
     assert broken is None, reason

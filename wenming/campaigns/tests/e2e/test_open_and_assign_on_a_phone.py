@@ -1,5 +1,5 @@
 """On a 375 px phone: a unit admin opens a campaign and assigns a task to a department; the
-department lead then finds it under 我的任务."""
+department lead then finds it under 我的任务 and uploads two evidence files at once."""
 
 from __future__ import annotations
 
@@ -84,6 +84,25 @@ def test_open_assign_and_my_tasks(browser, live_server, world, screens_dir):
         assert rows.count() == 1 and "成立创建工作领导小组" in rows.first.inner_text()
         assert_fits_width(page)
         shot(page, screens_dir, "e2e-campaigns-3-my-tasks-phone")
+        # ... and files evidence for it (资料台账).
+        rows.first.get_by_role("link", name="1.1").click()
+        page.get_by_role("link", name="上传佐证材料").click()
+        page.set_input_files(
+            "#id_files",
+            [
+                {"name": "会议纪要.txt", "mimeType": "text/plain", "buffer": "领导小组第一次会议纪要\n".encode()},
+                {"name": "签到表.txt", "mimeType": "text/plain", "buffer": "签到表\n".encode()},
+            ],
+        )
+        page.fill("#id_title", "领导小组会议")
+        page.fill("#id_refers_to", "2026-03-01")
+        assert_fits_width(page)
+        page.locator("[data-testid=evidence-form] button[type=submit]").click()
+        page.wait_for_load_state("load")
+        assert page.locator("[data-testid=evidence-row]").count() == 2
+        assert "待审核" in page.locator("[data-testid=evidence-row]").first.inner_text()
+        assert_fits_width(page)
+        shot(page, screens_dir, "e2e-campaigns-4-ledger-phone")
         assert page.problems == []
     finally:
         context.close()
