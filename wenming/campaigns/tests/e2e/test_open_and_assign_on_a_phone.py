@@ -72,6 +72,10 @@ def test_open_assign_and_my_tasks(browser, live_server, world, screens_dir):
         page.wait_for_load_state("load")
         row = page.locator("[data-testid=task-row]").first
         assert "办公室" in row.inner_text() and "2027-05-31" in row.inner_text()
+        page.get_by_role("link", name="挂图作战").click()
+        assert page.locator("[data-testid=gantt-row]").count() == 3
+        assert_fits_width(page)
+        shot(page, screens_dir, "e2e-campaigns-2b-gantt-phone")
         assert page.problems == []
     finally:
         context.close()
