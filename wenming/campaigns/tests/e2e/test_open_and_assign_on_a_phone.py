@@ -94,7 +94,11 @@ def test_open_assign_and_my_tasks(browser, live_server, world, screens_dir):
         page.set_input_files(
             "#id_files",
             [
-                {"name": "会议纪要.txt", "mimeType": "text/plain", "buffer": "领导小组第一次会议纪要\n".encode()},
+                {
+                    "name": "会议纪要.txt",
+                    "mimeType": "text/plain",
+                    "buffer": "领导小组第一次会议纪要\n".encode(),
+                },
                 {"name": "签到表.txt", "mimeType": "text/plain", "buffer": "签到表\n".encode()},
             ],
         )
