@@ -99,20 +99,31 @@ class GroupForm(forms.Form):
         label="领导小组及工作组",
         required=False,
         widget=forms.Textarea(attrs={"rows": 8}),
-        help_text="每行一人：小组，姓名，职务。小组可填：" + "、".join(GROUP_BY_LABEL),
+        help_text="每行一人：小组，姓名，职务[，用户名]（用户名可省略，填写时须为本单位用户）。小组可填："
+        + "、".join(GROUP_BY_LABEL),
     )
+
+    def __init__(self, *args, unit_id: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.unit_id = unit_id
 
     def clean_lines(self):
         out = []
+        users = {u.username: u.pk for u in unit_users(self.unit_id)}
         for n, line in enumerate(self.cleaned_data["lines"].splitlines(), start=1):
             if not line.strip():
                 continue
             parts = [p.strip() for p in line.replace("，", ",").split(",")]
-            if len(parts) != 3 or not all(parts):
-                raise forms.ValidationError(f"第 {n} 行应为“小组，姓名，职务”三项")
+            if len(parts) not in (3, 4) or not all(parts[:3]):
+                raise forms.ValidationError(f"第 {n} 行应为“小组，姓名，职务”三项（可再加用户名）")
             if parts[0] not in GROUP_BY_LABEL:
                 raise forms.ValidationError(f"第 {n} 行的小组“{parts[0]}”不存在")
-            out.append((GROUP_BY_LABEL[parts[0]], parts[1][:50], parts[2][:50]))
+            user_id = None
+            if len(parts) == 4 and parts[3]:
+                user_id = users.get(parts[3])
+                if user_id is None:
+                    raise forms.ValidationError(f"第 {n} 行的用户名“{parts[3]}”不是本单位的用户")
+            out.append((GROUP_BY_LABEL[parts[0]], parts[1][:50], parts[2][:50], user_id))
         return out
 
 

@@ -326,12 +326,18 @@ def task_merge(request, campaign_id: int):
 def group_edit(request, campaign_id: int):
     campaign = _managed(request, campaign_id)
     labels = dict(GroupKind.choices)
-    current = "\n".join(f"{labels[m.group]}，{m.name}，{m.role}" for m in campaign.group_members.all())
-    form = GroupForm(request.POST or None, initial={"lines": current})
+    current = "\n".join(
+        f"{labels[m.group]}，{m.name}，{m.role}" + (f"，{m.user.username}" if m.user else "")
+        for m in campaign.group_members.select_related("user")
+    )
+    form = GroupForm(request.POST or None, initial={"lines": current}, unit_id=campaign.unit_id)
     if request.method == "POST" and form.is_valid():
         services.group_set(
             campaign=campaign,
-            entries=[services.GroupEntry(group=g, name=n, role=r) for g, n, r in form.cleaned_data["lines"]],
+            entries=[
+                services.GroupEntry(group=g, name=n, role=r, user_id=u)
+                for g, n, r, u in form.cleaned_data["lines"]
+            ],
         )
         messages.success(request, "领导小组已保存")
         return redirect("campaigns:campaign_detail", campaign.pk)

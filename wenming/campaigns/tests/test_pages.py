@@ -182,6 +182,11 @@ def test_group_and_milestones_pages(client, login, world):
     ]
     r = client.post(f"/campaigns/{c.pk}/group/", {"lines": "宣传组，某某，成员"})
     assert "小组“宣传组”不存在" in r.content.decode()
+    r = client.post(f"/campaigns/{c.pk}/group/", {"lines": "材料组，某某，成员，outsider"})
+    assert "用户名“outsider”不是本单位的用户" in r.content.decode()
+    r = client.post(f"/campaigns/{c.pk}/group/", {"lines": "材料组，李科长，成员，dept_lead_a"})
+    assert r.status_code == 302 and c.group_members.get().user_id == world.dept_lead_a.pk
+    assert "材料组，李科长，成员，dept_lead_a" in client.get(f"/campaigns/{c.pk}/group/").content.decode()
     ms = {m.key: m for m in c.milestones.all()}
     data = {f"days_{m.pk}": m.days_before for m in ms.values()}
     data[f"days_{ms['evidence'].pk}"] = 60
