@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth import get_user_model
 
-from wenming.campaigns.models import Campaign, GroupKind, Level, Milestone, TaskStatus
+from wenming.campaigns.models import Campaign, CampaignStatus, GroupKind, Level, Milestone, TaskStatus
 from wenming.frameworks.models import EvidenceType, FrameworkKind
 from wenming.orgs.models import Department
 
@@ -155,3 +155,20 @@ class EvidenceForm(forms.Form):
     )
     kind = forms.ChoiceField(label="材料类型", choices=EvidenceType.choices)
     description = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class CampaignEditForm(forms.Form):
+    title = forms.CharField(label="名称", max_length=200)
+    start_date = forms.DateField(label="启动日期", widget=DATE)
+    acceptance_date = forms.DateField(
+        label="验收日期", widget=DATE, help_text="修改后未指定完成时限的任务将重新倒排"
+    )
+    status = forms.ChoiceField(label="状态", choices=CampaignStatus.choices)
+    plan = forms.FileField(label="更换实施方案", required=False)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start_date"), data.get("acceptance_date")
+        if start and end and end <= start:
+            self.add_error("acceptance_date", "验收日期须晚于启动日期")
+        return data

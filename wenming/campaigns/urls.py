@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:campaign_id>/", views.campaign_detail, name="campaign_detail"),
     path("<int:campaign_id>/tasks/", views.task_list, name="task_list"),
     path("<int:campaign_id>/gantt/", views.gantt, name="gantt"),
+    path("<int:campaign_id>/edit/", views.campaign_edit, name="campaign_edit"),
     path("<int:campaign_id>/group/", views.group_edit, name="group_edit"),
     path("<int:campaign_id>/milestones/", views.milestone_edit, name="milestone_edit"),
     path("<int:campaign_id>/merge/", views.task_merge, name="task_merge"),

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from wenming.campaigns import bulk, evidence, selectors, services
 from wenming.campaigns.forms import (
     AssignImportForm,
+    CampaignEditForm,
     CampaignOpenForm,
     EvidenceForm,
     GroupForm,
@@ -320,6 +321,38 @@ def task_merge(request, campaign_id: int):
         else:
             messages.success(request, f"已将 {len(tasks) - 1} 个任务合并到 {tasks[0].code}")
     return redirect("campaigns:task_list", campaign.pk)
+
+
+@require_http_methods(["GET", "POST"])
+def campaign_edit(request, campaign_id: int):
+    campaign = _managed(request, campaign_id)
+    initial = {f: getattr(campaign, f) for f in ("title", "start_date", "acceptance_date", "status")}
+    form = CampaignEditForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        d = dict(form.cleaned_data)
+        upload = d.pop("plan")
+        try:
+            if upload:
+                d["plan"] = file_store(
+                    upload=upload, organisation=campaign.unit, user=request.user, purpose="创建实施方案"
+                )
+            services.campaign_update(campaign=campaign, **d)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "创建活动已保存")
+            return redirect("campaigns:campaign_detail", campaign.pk)
+    return render(
+        request,
+        "campaigns/simple_form.html",
+        {
+            "title": "修改创建活动",
+            "form": form,
+            "submit": "保存",
+            "multipart": True,
+            "breadcrumbs": _crumbs(campaign, ("修改", None)),
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])

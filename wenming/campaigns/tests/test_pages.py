@@ -194,3 +194,25 @@ def test_group_and_milestones_pages(client, login, world):
     assert str(c.tasks.first().due_date) == "2027-05-01"
     data[f"days_{ms['evidence'].pk}"] = "abc"
     assert "验收前天数应为" in client.post(f"/campaigns/{c.pk}/milestones/", data).content.decode()
+
+
+def test_edit_moves_the_schedule_and_replaces_the_plan(client, login, world):
+    c = open_campaign(world)
+    login(world.dept_lead_a)
+    assert client.get(f"/campaigns/{c.pk}/edit/").status_code == 403
+    login(world.unit_a_admin)
+    data = {
+        "title": "创建市级文明单位（调整）",
+        "start_date": "2027-01-01",
+        "acceptance_date": "2027-07-30",
+        "status": "active",
+    }
+    r = client.post(
+        f"/campaigns/{c.pk}/edit/", {**data, "plan": SimpleUploadedFile("方案二.txt", "新方案\n".encode())}
+    )
+    assert r.status_code == 302
+    c.refresh_from_db()
+    assert c.title.endswith("（调整）") and c.plan.original_name == "方案二.txt"
+    assert {str(d) for d in c.tasks.values_list("due_date", flat=True)} == {"2027-06-30"}
+    r = client.post(f"/campaigns/{c.pk}/edit/", {**data, "acceptance_date": "2026-12-01"})
+    assert "验收日期须晚于启动日期" in r.content.decode()
