@@ -101,6 +101,7 @@ def test_unit_admin_creates_an_api_token_and_an_integration_uses_it(
 ):
     base = live_server.url
     log_in(page, base, world.unit_a_admin.username)
+    page.click("#navbar-menu >> text=工具")  # the 工具 section is a dropdown
     page.click("#navbar-menu >> text=接口令牌")
     page.wait_for_url(f"{base}/account/tokens/")
     page.fill("#id_name", "市级平台数据同步")

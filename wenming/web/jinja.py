@@ -10,7 +10,7 @@ from jinja2 import Environment, StrictUndefined, pass_context
 from markupsafe import Markup
 
 from wenming.web.links import url
-from wenming.web.nav import nav_for
+from wenming.web.nav import nav_for, nav_groups
 
 
 def localtime(value, fmt: str = "Y-m-d H:i") -> str:
@@ -82,6 +82,7 @@ def environment(**options) -> Environment:
             "static": static,
             "get_messages": messages.get_messages,
             "nav_for": nav_for,
+            "nav_groups": nav_groups,
             "now": timezone.now,
             "querystring": querystring,
         }

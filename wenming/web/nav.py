@@ -53,3 +53,26 @@ def nav_for(request) -> list[dict]:
         active = path == href if href == "/" else path.startswith(href)
         items.append({"label": item.label, "href": href, "active": active, "section": item.section})
     return items
+
+
+def nav_groups(request) -> list[dict]:
+    """The menu: items without a section stand alone; a section becomes a dropdown, or a plain
+    link when the user sees only one of its items (17 links in a row do not fit a screen)."""
+    groups: list[dict] = []
+    by_section: dict[str, dict] = {}
+    for item in nav_for(request):
+        section = item["section"]
+        if not section:
+            groups.append({"label": item["label"], "href": item["href"], "active": item["active"], "items": []})
+            continue
+        group = by_section.get(section)
+        if group is None:
+            group = by_section[section] = {"label": section, "href": None, "active": False, "items": []}
+            groups.append(group)
+        group["items"].append(item)
+        group["active"] = group["active"] or item["active"]
+    for group in groups:
+        if len(group["items"]) == 1:
+            only = group["items"][0]
+            group.update(label=only["label"], href=only["href"], active=only["active"], items=[])
+    return groups
