@@ -17,6 +17,10 @@ class Blob(models.Model):
     """文件内容 — bytes stored once per SHA-256, however many uploads share them."""
 
     sha256 = models.CharField(max_length=64, unique=True)
+    # CRC-32 of the bytes, computed at upload beside the SHA-256: a ZIP (the campaign binder)
+    # needs it in each entry's header, and knowing it up front lets the binder copy bytes only.
+    # NULL for blobs stored before the field existed until ``blob_crc32`` fills it.
+    crc32 = models.PositiveBigIntegerField(null=True, blank=True)
     size = models.PositiveBigIntegerField()
     ext = models.CharField(max_length=8)  # the detected type: pdf, docx, jpg …
     mime = models.CharField(max_length=100)
@@ -37,7 +41,9 @@ class StoredFile(models.Model):
         "orgs.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="files"
     )
     region_code = models.CharField(max_length=12, blank=True, db_index=True)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     purpose = models.CharField(_("用途"), max_length=50, blank=True)
     thumbnail = models.ForeignKey(Blob, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from wenming.files.models import StoredFile
-from wenming.orgs.access import get_scope, scoped
+from wenming.files.scoping import owner_scoped
+from wenming.orgs.access import get_scope
 from wenming.orgs.models import Organisation
 
 
 def file_list(*, user, q: str = "") -> QuerySet[StoredFile]:
-    qs = scoped(StoredFile, user).select_related("blob", "organisation", "uploaded_by__profile")
+    qs = owner_scoped(StoredFile, user).select_related("blob", "organisation", "uploaded_by__profile")
     if q:
         qs = qs.filter(original_name__icontains=q)
     return qs.order_by("-created_at", "-id")

@@ -13,6 +13,7 @@ import io
 import logging
 import tempfile
 import warnings
+import zlib
 from typing import BinaryIO
 
 from django.core.exceptions import PermissionDenied
@@ -59,10 +60,11 @@ def blob_storage_name(sha256: str, ext: str) -> str:
     return f"blobs/{sha256[:2]}/{sha256[2:4]}/{sha256}.{ext}"
 
 
-def _hash_stream(fileobj: BinaryIO, *, limit: int, kind: str, text: bool) -> tuple[str, int]:
-    """SHA-256 and size of the stream, refusing it as soon as it grows past ``limit`` (or, for
-    text, as soon as a byte is not text). Reads in chunks: constant memory whatever the size."""
+def _hash_stream(fileobj: BinaryIO, *, limit: int, kind: str, text: bool) -> tuple[str, int, int]:
+    """SHA-256, size and CRC-32 of the stream, refusing it as soon as it grows past ``limit`` (or,
+    for text, as soon as a byte is not text). Reads in chunks: constant memory whatever the size."""
     digest = hashlib.sha256()
+    crc = 0
     size = 0
     check = sniff.TextCheck() if text else None
     fileobj.seek(0)
@@ -71,12 +73,13 @@ def _hash_stream(fileobj: BinaryIO, *, limit: int, kind: str, text: bool) -> tup
         if size > limit:
             raise sniff.refuse_size(kind)
         digest.update(chunk)
+        crc = zlib.crc32(chunk, crc)
         if check is not None and not check.feed(chunk):
             raise sniff.refuse_type("二进制数据（不是 UTF-8 或 GB18030 文本）")
     if check is not None and not check.close():
         raise sniff.refuse_type("二进制数据（不是 UTF-8 或 GB18030 文本）")
     fileobj.seek(0)
-    return digest.hexdigest(), size
+    return digest.hexdigest(), size, crc
 
 
 def _open_image(fileobj: BinaryIO) -> Image.Image:
@@ -118,10 +121,15 @@ def _check_image(fileobj: BinaryIO, detected: FileType) -> None:
         fileobj.seek(0)
 
 
-def _blob_for(fileobj: BinaryIO, *, sha256: str, size: int, detected: FileType) -> Blob:
+def _blob_for(
+    fileobj: BinaryIO, *, sha256: str, size: int, detected: FileType, crc32: int | None = None
+) -> Blob:
     """The Blob holding these bytes, storing them only if no Blob has them yet."""
     blob = Blob.objects.filter(sha256=sha256).first()
     if blob is not None:
+        if blob.crc32 is None and crc32 is not None:  # stored before CRC-32 was recorded
+            Blob.objects.filter(pk=blob.pk, crc32__isnull=True).update(crc32=crc32)
+            blob.crc32 = crc32
         return blob
     name = blob_storage_name(sha256, detected.ext)
     if default_storage.exists(name) and default_storage.size(name) == size:
@@ -134,6 +142,7 @@ def _blob_for(fileobj: BinaryIO, *, sha256: str, size: int, detected: FileType) 
         with transaction.atomic():
             return Blob.objects.create(
                 sha256=sha256,
+                crc32=crc32,
                 size=size,
                 ext=detected.ext,
                 mime=detected.mime,
@@ -169,11 +178,11 @@ def file_store(*, upload, organisation, user, purpose: str = "", private: bool =
     limit = sniff.max_bytes(detected.kind)
     if declared is not None and declared > limit:
         raise sniff.refuse_size(detected.kind)
-    sha256, size = _hash_stream(upload, limit=limit, kind=detected.kind, text=detected.ext == "txt")
+    sha256, size, crc32 = _hash_stream(upload, limit=limit, kind=detected.kind, text=detected.ext == "txt")
     if detected.kind == FileKind.IMAGE:
         _check_image(upload, detected)
 
-    blob = _blob_for(upload, sha256=sha256, size=size, detected=detected)
+    blob = _blob_for(upload, sha256=sha256, size=size, detected=detected, crc32=crc32)
     with transaction.atomic():
         stored = StoredFile.objects.create(
             blob=blob,
@@ -241,10 +250,36 @@ def thumbnail_make(*, stored_file: StoredFile) -> Blob | None:
         digest = hashlib.sha256(data).hexdigest()
         with tempfile.SpooledTemporaryFile() as buffer:
             buffer.write(data)
-            thumb = _blob_for(buffer, sha256=digest, size=len(data), detected=sniff.KNOWN["webp"])
+            thumb = _blob_for(
+                buffer, sha256=digest, size=len(data), detected=sniff.KNOWN["webp"], crc32=zlib.crc32(data)
+            )
     StoredFile.objects.filter(blob=blob, thumbnail__isnull=True).update(thumbnail=thumb)
     stored_file.thumbnail = thumb
     return thumb
 
 
-__all__ = ["file_store", "file_may_act_for", "thumbnail_make", "UploadRefused"]
+def blob_crc32(blob: Blob) -> int:
+    """The blob's CRC-32, computed from storage (and saved) for blobs stored before uploads
+    recorded it. Reads in chunks: constant memory."""
+    if blob.crc32 is not None:
+        return blob.crc32
+    crc = 0
+    with default_storage.open(blob.storage_name, "rb") as fh:
+        while chunk := fh.read(1024 * 1024):
+            crc = zlib.crc32(chunk, crc)
+    Blob.objects.filter(pk=blob.pk).update(crc32=crc)
+    blob.crc32 = crc
+    return crc
+
+
+def blob_open(blob: Blob):
+    """The blob's bytes for reading: the file itself on local disk (so copies can use the
+    operating system's fast paths), the storage's file object elsewhere (S3)."""
+    try:
+        path = default_storage.path(blob.storage_name)
+    except NotImplementedError:
+        return default_storage.open(blob.storage_name, "rb")
+    return open(path, "rb")  # noqa: SIM115 — the caller closes it
+
+
+__all__ = ["blob_crc32", "blob_open", "file_store", "file_may_act_for", "thumbnail_make", "UploadRefused"]

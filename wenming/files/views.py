@@ -13,8 +13,8 @@ from wenming.files import selectors, services
 from wenming.files.forms import UploadForm
 from wenming.files.models import Blob, StoredFile
 from wenming.files.names import download_name, sanitise_name
+from wenming.files.scoping import owner_access as access
 from wenming.files.sniff import SAFE_INLINE
-from wenming.orgs.access import access
 
 PAGE_SIZE = 50
 # Served files run nothing and load nothing, even if a browser is talked into rendering one.

@@ -89,11 +89,20 @@ def test_it_refuses_to_file_an_upload_under_another_scope(world):
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("persona", "status"),
-    [("unit_a_admin", 200), ("platform", 200), ("dept_lead_a", 404), ("county_a_admin", 404), ("city_admin", 404)],
+    [
+        ("unit_a_admin", 200),
+        ("platform", 200),
+        ("dept_lead_a", 404),
+        ("county_a_admin", 404),
+        ("city_admin", 404),
+    ],
 )
 def test_it_shows_a_private_file_to_its_owner_alone(client, login, world, persona, status):
     private = file_store(
-        upload=upload(samples.pdf_bytes(), "导出.pdf"), organisation=None, user=world.unit_a_admin, private=True
+        upload=upload(samples.pdf_bytes(), "导出.pdf"),
+        organisation=None,
+        user=world.unit_a_admin,
+        private=True,
     )
     assert private.organisation is None and private.uploaded_by == world.unit_a_admin
     login(getattr(world, persona))
@@ -103,4 +112,9 @@ def test_it_shows_a_private_file_to_its_owner_alone(client, login, world, person
 @pytest.mark.django_db
 def test_it_refuses_a_private_file_with_an_organisation(world):
     with pytest.raises(ValueError):
-        file_store(upload=upload(samples.pdf_bytes(), "x.pdf"), organisation=world.unit_a, user=world.unit_a_admin, private=True)
+        file_store(
+            upload=upload(samples.pdf_bytes(), "x.pdf"),
+            organisation=world.unit_a,
+            user=world.unit_a_admin,
+            private=True,
+        )
