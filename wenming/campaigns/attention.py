@@ -1,7 +1,8 @@
 """Home-page attention items for 创建任务, each count the size of exactly the list it opens.
 
 - department leads (and anyone with tasks assigned): "我的逾期任务", "7 天内到期的任务" (我的任务 page);
-- unit admins: "逾期任务" — every overdue task of the units they administer.
+- unit admins: "逾期任务" — every overdue task of the units they administer; "待审核的佐证材料" —
+  evidence of those units waiting for their review (in the same query).
 """
 
 from __future__ import annotations
@@ -38,6 +39,14 @@ def campaign_tasks(request) -> list[AttentionItem]:
         items.append(
             AttentionItem(
                 SECTION, "逾期任务", counts["unit_overdue"], url("campaigns:my_tasks") + "?when=unit_overdue"
+            )
+        )
+        items.append(
+            AttentionItem(
+                SECTION,
+                "待审核的佐证材料",
+                counts["pending_evidence"],
+                url("campaigns:evidence_pending"),
             )
         )
     return items

@@ -8,7 +8,9 @@ unit's departments in turn; the first department (the demo ``dept_lead``'s) also
 assigned to ``dept_lead`` by name. Of the tasks, every third in items 1–5 is done; items 1–3 have
 some tasks with a due date 5–12 days ago (overdue) and a few due within the week. Evidence
 (资料台账): each done task has a small generated text document, accepted; every other task in
-progress has one awaiting review, and one of those is returned with a comment. Idempotent.
+progress has one awaiting review, and one of those is returned with a comment; the first task also has
+an accepted link (链接/截图 without a file). One binder (资料装订) of the accepted evidence is made, so the
+binder page has a download. Idempotent.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import datetime as dt
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from wenming.campaigns.binder import binder_start
 from wenming.campaigns.evidence import evidence_review, evidence_upload
 from wenming.campaigns.models import Campaign, GroupKind, TaskStatus
 from wenming.campaigns.services import GroupEntry, campaign_open, group_set, local_today, task_update
@@ -77,6 +80,20 @@ def seed(*, scale: str = "small", stdout=None) -> None:
             fields["status"] = TaskStatus.DOING
         task_update(task=task, **fields)
         _evidence(task, fields.get("status"), i, today, admin, lead)
+    if tasks and admin is not None:
+        # A 链接/截图 item without a file, accepted; then one binder of the accepted evidence.
+        (link,) = evidence_upload(
+            task=tasks[0],
+            uploads=[],
+            title="单位门户网站文明创建专栏（示范）",
+            refers_to=today - dt.timedelta(days=20),
+            kind="link",
+            url="https://www.example.org/wenming-demo/",
+            description="专栏持续更新创建动态（示范链接）",
+            user=admin,
+        )
+        evidence_review(evidence=link, accept=True, user=admin)
+        binder_start(campaign=campaign, user=admin, sync=True)
     if stdout is not None:
         stdout.write(f"创建任务：{unit.name}《{TITLE}》，任务 {len(tasks)} 项")
 

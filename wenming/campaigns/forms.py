@@ -148,13 +148,23 @@ class MultipleFileField(forms.FileField):
 
 
 class EvidenceForm(forms.Form):
-    files = MultipleFileField(label="文件", help_text="可一次选择多个文件（最多 20 个）")
+    files = MultipleFileField(
+        label="文件", required=False, help_text="可一次选择多个文件（最多 20 个）；链接类材料可不上传文件"
+    )
     title = forms.CharField(label="材料名称", max_length=150)
     refers_to = forms.DateField(
         label="材料日期", widget=DATE, help_text="材料所反映的日期，如会议、活动的日期"
     )
     kind = forms.ChoiceField(label="材料类型", choices=EvidenceType.choices)
+    url = forms.CharField(
+        label="链接", required=False, max_length=500, help_text="仅“链接/截图”类材料：网页地址，可附截图文件"
+    )
     description = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class EvidenceReplaceForm(forms.Form):
+    file = forms.FileField(label="新文件", required=False)
+    url = forms.CharField(label="链接", required=False, max_length=500, help_text="仅“链接/截图”类材料")
 
 
 class CampaignEditForm(forms.Form):

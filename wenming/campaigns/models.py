@@ -267,7 +267,13 @@ class Evidence(models.Model):
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="evidence")
     criterion = models.ForeignKey("frameworks.Criterion", on_delete=models.PROTECT, related_name="+")
     task = models.ForeignKey(Task, null=True, blank=True, on_delete=models.SET_NULL, related_name="evidence")
-    file = models.ForeignKey("files.StoredFile", on_delete=models.PROTECT, related_name="+")
+    # A file, or — for 链接/截图 evidence — a URL alone (DB check: at least one of them).
+    file = models.ForeignKey(
+        "files.StoredFile", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    url = models.URLField(_("链接"), max_length=500, blank=True)
+    # Characters of a 说明报告's text (docx/txt), counted at upload against the criterion's limit.
+    char_count = models.PositiveIntegerField(_("字数"), null=True, blank=True)
     title = models.CharField(_("材料名称"), max_length=200)
     refers_to = models.DateField(_("材料日期"))
     kind = models.CharField(_("材料类型"), max_length=16, choices=EvidenceType.choices)
@@ -295,11 +301,45 @@ class Evidence(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=~Q(status="returned") | ~Q(review_comment=""), name="evidence_return_has_comment"
-            )
+            ),
+            models.CheckConstraint(condition=Q(file__isnull=False) | ~Q(url=""), name="evidence_file_or_url"),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+    def audit_location(self) -> tuple[str, int | None]:
+        return self.campaign.region_code, self.campaign.unit_id
+
+
+class Binder(models.Model):
+    """资料装订 — one ZIP of a campaign's accepted evidence (folders by item › content › criterion,
+    目录 in PDF and xlsx). Built in the request when small, by a background job otherwise; the file
+    lives in the default storage under ``binders/`` and is served only through the campaign's scope."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="binders")
+    job = models.ForeignKey("jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    storage_name = models.CharField(max_length=255, blank=True)
+    files = models.PositiveIntegerField(_("文件数"), default=0)
+    size = models.PositiveBigIntegerField(_("大小"), default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    scope_rule = ScopeRule(region="campaign__region_code", org="campaign__unit_id")
+
+    class Meta:
+        verbose_name = _("资料装订")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} 资料装订 {self.pk}"
+
+    @property
+    def ready(self) -> bool:
+        return bool(self.storage_name) and self.finished_at is not None
 
     def audit_location(self) -> tuple[str, int | None]:
         return self.campaign.region_code, self.campaign.unit_id

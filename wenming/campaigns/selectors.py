@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Max, Q, QuerySet, Subquery, Value
 
 from wenming.campaigns.models import Campaign, Task, TaskStatus
 from wenming.orgs.access import Scope, get_scope, scoped
@@ -168,8 +168,38 @@ def attention_counts(*, user, today: dt.date, soon_days: int = 7) -> dict[str, i
     overdue = Q(due_date__lt=today) & open_
     soon = Q(due_date__gte=today, due_date__lte=today + dt.timedelta(days=soon_days)) & open_
     admin = Q(campaign__unit_id__in=scope.admin_unit_ids) if scope.admin_unit_ids else Q(pk__in=[])
-    return _visible_tasks(user).aggregate(
+    extra = {}
+    if scope.admin_unit_ids:
+        # Evidence waiting for review, as a scalar subquery in the same statement (the database
+        # evaluates an uncorrelated subquery once): still one query for the whole card.
+        pending = (
+            pending_evidence(user=user, scope=scope)
+            .order_by()
+            .annotate(one=Value(1))
+            .values("one")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        extra["pending_evidence"] = Max(Subquery(pending))
+    counts = _visible_tasks(user).aggregate(
         my_overdue=Count("pk", filter=mine & overdue),
         my_soon=Count("pk", filter=mine & soon),
         unit_overdue=Count("pk", filter=admin & overdue),
+        **extra,
+    )
+    counts["pending_evidence"] = counts.get("pending_evidence") or 0
+    return counts
+
+
+def pending_evidence(*, user, scope=None) -> QuerySet:
+    """Evidence waiting for review in the units the user administers (oldest first): the list
+    behind the home page's 「待审核的佐证材料」."""
+    from wenming.campaigns.models import Evidence, EvidenceStatus
+
+    scope = scope or get_scope(user)
+    return (
+        scoped(Evidence, user)
+        .filter(status=EvidenceStatus.PENDING, campaign__unit_id__in=scope.admin_unit_ids)
+        .select_related("campaign", "criterion", "file", "uploaded_by__profile")
+        .order_by("created_at", "pk")
     )

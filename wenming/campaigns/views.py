@@ -8,22 +8,27 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods, require_POST
 
-from wenming.campaigns import bulk, evidence, selectors, services
+from wenming.campaigns import binder, bulk, evidence, selectors, services
 from wenming.campaigns.forms import (
     AssignImportForm,
     CampaignEditForm,
     CampaignOpenForm,
     EvidenceForm,
+    EvidenceReplaceForm,
     GroupForm,
     SplitForm,
     StatusForm,
     TaskForm,
 )
 from wenming.campaigns.models import (
+    Binder,
     Campaign,
     CampaignStatus,
     Evidence,
@@ -33,12 +38,16 @@ from wenming.campaigns.models import (
     TaskStatus,
 )
 from wenming.files.services import file_store
+from wenming.frameworks.models import EvidenceType
 from wenming.frameworks.selectors import frameworks_usable
 from wenming.orgs.access import access, get_scope, scoped
 from wenming.orgs.models import Department, Organisation
 from wenming.web.excel import xlsx_response
 
 PAGE_SIZE = 30
+#: Evidence shown per criterion on the ledger (the page stays readable with thousands of items);
+#: the criterion's own page lists all of it.
+LEDGER_PER_CRITERION = 10
 
 
 def _crumbs(campaign: Campaign | None = None, *extra):
@@ -465,11 +474,33 @@ def assign_import(request, campaign_id: int):
     )
 
 
+def _int_param(request, name: str) -> int | None:
+    value = request.GET.get(name, "")
+    return int(value) if value.isdigit() and len(value) < 12 else None
+
+
 def evidence_ledger(request, campaign_id: int):
     campaign = _campaign(request, campaign_id)
     q = request.GET.get("q", "").strip()[:50]
     status = request.GET.get("status", "")
-    items, totals = evidence.ledger(user=request.user, campaign=campaign, q=q, status=status)
+    items, totals = evidence.ledger(
+        user=request.user,
+        campaign=campaign,
+        q=q,
+        status=status,
+        item_id=_int_param(request, "item"),
+        criterion_id=_int_param(request, "criterion"),
+        per_criterion=LEDGER_PER_CRITERION,
+    )
+    scope = get_scope(request.user)
+    manager = selectors.can_manage(scope=scope, campaign=campaign)
+    for it in items:
+        for r in it.rows:
+            for e in r.items:
+                e.campaign = campaign
+                e.changeable = e.status != EvidenceStatus.ACCEPTED and (
+                    manager or evidence.may_change(scope=scope, evidence=e)
+                )
     return render(
         request,
         "campaigns/evidence_ledger.html",
@@ -479,7 +510,8 @@ def evidence_ledger(request, campaign_id: int):
             "items": items,
             "totals": totals,
             "statuses": EvidenceStatus.choices,
-            "can_review": selectors.can_manage(scope=get_scope(request.user), campaign=campaign),
+            "can_review": manager,
+            "per_criterion": LEDGER_PER_CRITERION,
             "breadcrumbs": _crumbs(campaign, ("资料台账", None)),
         },
     )
@@ -487,7 +519,9 @@ def evidence_ledger(request, campaign_id: int):
 
 @require_http_methods(["GET", "POST"])
 def evidence_upload(request, task_id: int):
-    task = access(Task.objects.select_related("campaign__unit", "criterion"), request.user, pk=task_id)
+    task = access(
+        Task.objects.select_related("campaign__unit", "criterion__framework"), request.user, pk=task_id
+    )
     scope = get_scope(request.user)
     if not (
         selectors.can_manage(scope=scope, campaign=task.campaign)
@@ -505,15 +539,24 @@ def evidence_upload(request, task_id: int):
                 refers_to=d["refers_to"],
                 kind=d["kind"],
                 description=d["description"],
+                url=d["url"],
                 user=request.user,
             )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, f"已上传 {len(evs)} 份佐证材料，等待审核")
+            messages.success(request, f"已登记 {len(evs)} 份佐证材料，等待审核")
+            uncounted = [
+                e.title for e in evs if e.kind == EvidenceType.REPORT and e.file_id and e.char_count is None
+            ]
+            if uncounted:
+                messages.warning(
+                    request,
+                    f"说明报告“{'、'.join(uncounted)}”没有可读取的文字（如扫描件或图片），未统计字数，已照常登记",
+                )
             return redirect(
                 reverse("campaigns:evidence_ledger", args=[task.campaign_id])
-                + f"#criterion-{task.criterion_id}"
+                + f"?criterion={task.criterion_id}#criterion-{task.criterion_id}"
             )
     return render(
         request,
@@ -521,6 +564,12 @@ def evidence_upload(request, task_id: int):
         {
             "title": f"上传佐证材料 · {task.code}",
             "task": task,
+            "char_limit": evidence.report_char_limit(task.criterion),
+            "required": [
+                str(evidence.EVIDENCE_LABELS[t])
+                for t in task.criterion.evidence_types or []
+                if t in evidence.EVIDENCE_LABELS
+            ],
             "form": form,
             "breadcrumbs": _crumbs(
                 task.campaign,
@@ -548,5 +597,226 @@ def evidence_review(request, evidence_id: int):
     else:
         messages.success(request, "已采纳" if ev.status == EvidenceStatus.ACCEPTED else "已退回")
     return redirect(
-        reverse("campaigns:evidence_ledger", args=[ev.campaign_id]) + f"#criterion-{ev.criterion_id}"
+        reverse("campaigns:evidence_ledger", args=[ev.campaign_id])
+        + f"?criterion={ev.criterion_id}#criterion-{ev.criterion_id}"
+    )
+
+
+# --- 资料装订 (binder) -----------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def binder_page(request, campaign_id: int):
+    """The campaign's binders: make a new one (built now when small, as a job when large) and
+    download the recent ones. Anyone who sees the campaign may make and download them."""
+    campaign = _campaign(request, campaign_id)
+    if request.method == "POST":
+        try:
+            b = binder.binder_start(campaign=campaign, user=request.user)
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+            return redirect("campaigns:binder_page", campaign.pk)
+        if b.ready:
+            messages.success(request, f"装订完成：{b.files} 个文件")
+        else:
+            messages.info(request, "材料较多，已转入后台装订，完成后可在此下载")
+        return redirect("campaigns:binder_page", campaign.pk)
+    files, size = binder.binder_stats(campaign=campaign)
+    binders = list(
+        scoped(Binder, request.user).filter(campaign=campaign).select_related("job", "created_by")[:10]
+    )
+    return render(
+        request,
+        "campaigns/binder.html",
+        {
+            "title": "资料装订",
+            "campaign": campaign,
+            "binders": binders,
+            "files": files,
+            "size": size,
+            "sync": files <= binder.SYNC_MAX_FILES and size <= binder.SYNC_MAX_BYTES,
+            "breadcrumbs": _crumbs(campaign, ("资料装订", None)),
+        },
+    )
+
+
+def binder_progress(request, binder_id: int):
+    """One binder's row, polled by htmx every second while its job runs."""
+    b = access(Binder.objects.select_related("job", "created_by"), request.user, pk=binder_id)
+    response = render(request, "campaigns/_binder_row.html", {"b": b})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def binder_download(request, binder_id: int):
+    b = access(Binder.objects.select_related("campaign"), request.user, pk=binder_id)
+    fh = binder.binder_file(binder=b)
+    if fh is None:
+        raise Http404("装订尚未完成或文件已清理")
+    name = f"{b.campaign.title}-资料装订-{timezone.localtime(b.finished_at):%Y%m%d%H%M}.zip"
+    response = FileResponse(fh, as_attachment=True, filename=name, content_type="application/zip")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+def task_breakdown_docx(request, campaign_id: int):
+    """工作任务分解表 (.docx, 公文 layout) of every task the user sees, in the list's order."""
+    from wenming.campaigns.documents import task_breakdown_docx as make
+
+    campaign = _campaign(request, campaign_id)
+    tasks = selectors.task_queryset(user=request.user, campaign=campaign)
+    data = make(campaign=campaign, tasks=tasks, issued_on=services.local_today())
+    response = HttpResponse(
+        data, content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    )
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"{campaign.title}-工作任务分解表.docx"
+    )
+    return response
+
+
+def _back_to_ledger(ev: Evidence):
+    return redirect(
+        reverse("campaigns:evidence_ledger", args=[ev.campaign_id])
+        + f"?criterion={ev.criterion_id}#criterion-{ev.criterion_id}"
+    )
+
+
+@require_POST
+def evidence_review_bulk(request, campaign_id: int):
+    """采纳所选 / 退回所选 on the ledger: the selected pending items, one comment for all."""
+    campaign = _campaign(request, campaign_id)
+    if not selectors.can_manage(scope=get_scope(request.user), campaign=campaign):
+        raise PermissionDenied("只有本单位的创建办管理员可以审核佐证材料")
+    ids = [int(x) for x in request.POST.getlist("evidence") if x.isdigit()]
+    evs = list(
+        scoped(Evidence, request.user).filter(campaign=campaign, pk__in=ids).select_related("campaign")
+    )
+    accept = request.POST.get("decision") == "accept"
+    if not evs:
+        messages.error(request, "请先勾选要审核的材料")
+    else:
+        try:
+            n = evidence.evidence_review_bulk(
+                evidences=evs, accept=accept, comment=request.POST.get("comment", ""), user=request.user
+            )
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        else:
+            messages.success(request, f"已{'采纳' if accept else '退回'} {n} 份材料")
+    return redirect("campaigns:evidence_ledger", campaign.pk)
+
+
+def _changeable(request, evidence_id: int) -> Evidence:
+    ev = access(
+        Evidence.objects.select_related("campaign__unit", "task", "criterion", "file"),
+        request.user,
+        pk=evidence_id,
+    )
+    if not evidence.may_change(scope=get_scope(request.user), evidence=ev):
+        raise PermissionDenied("只有上传人、责任科室负责人或创建办管理员可以删除或替换该材料")
+    return ev
+
+
+@require_POST
+def evidence_delete(request, evidence_id: int):
+    ev = _changeable(request, evidence_id)
+    try:
+        evidence.evidence_delete(evidence=ev)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, f"已删除“{ev.title}”")
+    return _back_to_ledger(ev)
+
+
+@require_http_methods(["GET", "POST"])
+def evidence_replace(request, evidence_id: int):
+    ev = _changeable(request, evidence_id)
+    form = EvidenceReplaceForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            evidence.evidence_replace(
+                evidence=ev, upload=form.cleaned_data["file"], url=form.cleaned_data["url"], user=request.user
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "已替换，等待重新审核")
+            return _back_to_ledger(ev)
+    return render(
+        request,
+        "campaigns/evidence_replace.html",
+        {
+            "title": f"替换退回的材料 · {ev.title}",
+            "ev": ev,
+            "form": form,
+            "breadcrumbs": _crumbs(
+                ev.campaign,
+                ("资料台账", reverse("campaigns:evidence_ledger", args=[ev.campaign_id])),
+                ("替换", None),
+            ),
+        },
+    )
+
+
+def criterion_evidence(request, task_id: int):
+    """One criterion's evidence on its own page, in the order an inspector reads it (by the date
+    it refers to), with what the criterion asks for and which required types are still missing."""
+    task = access(
+        Task.objects.select_related("campaign__unit", "campaign__framework", "criterion__framework", "item"),
+        request.user,
+        pk=task_id,
+    )
+    campaign = task.campaign
+    scope = get_scope(request.user)
+    counts = evidence.evidence_counts(campaign=campaign).get(task.criterion_id, {})
+    row = evidence.CriterionRow(
+        task=task,
+        total=counts.get("total", 0),
+        accepted=counts.get("accepted", 0),
+        pending=counts.get("pending", 0),
+        returned=counts.get("returned", 0),
+        accepted_kinds=counts.get("kinds", set()),
+        items=list(
+            scoped(Evidence, request.user)
+            .filter(campaign=campaign, criterion_id=task.criterion_id)
+            .select_related("file", "uploaded_by__profile", "task")
+            .order_by("refers_to", "pk")
+        ),
+    )
+    for e in row.items:
+        e.campaign = campaign
+        e.changeable = e.status != EvidenceStatus.ACCEPTED and evidence.may_change(scope=scope, evidence=e)
+    return render(
+        request,
+        "campaigns/criterion_evidence.html",
+        {
+            "title": f"{task.criterion.code} {task.criterion.title}",
+            "task": task,
+            "campaign": campaign,
+            "row": row,
+            "char_limit": evidence.report_char_limit(task.criterion),
+            "can_review": selectors.can_manage(scope=scope, campaign=campaign),
+            "can_upload": selectors.can_manage(scope=scope, campaign=campaign)
+            or selectors.can_work_on(scope=scope, task=task),
+            "breadcrumbs": _crumbs(
+                campaign,
+                ("资料台账", reverse("campaigns:evidence_ledger", args=[campaign.pk])),
+                (task.criterion.code, None),
+            ),
+        },
+    )
+
+
+def evidence_pending(request):
+    """待审核的佐证材料 of every unit the user administers (the home-page attention link)."""
+    scope = get_scope(request.user)
+    qs = selectors.pending_evidence(user=request.user, scope=scope)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "campaigns/evidence_pending.html",
+        {"title": "待审核的佐证材料", "page": page, "breadcrumbs": _crumbs(None, ("待审核的佐证材料", None))},
     )

@@ -44,5 +44,9 @@ def test_demo_campaign_has_done_overdue_and_due_soon_work():
 
     statuses = set(c.evidence.values_list("status", flat=True))
     assert statuses == set(EvidenceStatus.values)
+    assert c.evidence.filter(kind="link", file__isnull=True, status=EvidenceStatus.ACCEPTED).count() == 1
+    (binder,) = c.binders.all()
+    accepted_files = c.evidence.filter(status=EvidenceStatus.ACCEPTED, file__isnull=False).count()
+    assert binder.ready and binder.files == accepted_files > 0
     _, broken, reason = audit_verify()
     assert broken is None, reason

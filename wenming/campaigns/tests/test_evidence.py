@@ -72,7 +72,12 @@ def test_review_and_completeness_per_criterion_item_campaign(world):
         evidence_review(evidence=b, accept=False, comment="缺少盖章页", user=world.unit_a_admin)
         evidence_review(evidence=d, accept=True, user=world.unit_a_admin)
     items, totals = ledger(user=world.unit_a_admin, campaign=c)
-    assert totals == {"criteria": 4, "complete": 2, "percent": 50.0}
+    assert {k: totals[k] for k in ("criteria", "complete", "percent")} == {
+        "criteria": 4,
+        "complete": 2,
+        "percent": 50.0,
+    }
+    assert totals["selected"] is None and [i.item.code for i in totals["nav"]] == ["1", "2"]
     assert [(i.item.code, i.complete, len(i.rows)) for i in items] == [("1", 1, 2), ("2", 1, 2)]
     row12 = items[0].rows[1]
     assert (row12.returned, row12.complete, row12.items[0].review_comment) == (1, False, "缺少盖章页")
@@ -122,8 +127,15 @@ def test_pages_upload_review_and_scope(client, login, world):
     assert evs[1].status == EvidenceStatus.PENDING  # a return without a comment is refused
     client.post(f"/campaigns/evidence/{evs[1].pk}/review/", {"decision": "return", "comment": "照片不清晰"})
     body = client.get(f"/campaigns/{c.pk}/evidence/").content.decode()
-    assert "1 / 4 条测评标准已有采纳的材料（25.0%）" in body and "照片不清晰" in body
-    assert body.count('data-testid="evidence-row"') == 2 and body.count('data-testid="ledger-criterion"') == 4
+    assert "1 / 4 条测评标准的材料已齐全（25.0%）" in body and "照片不清晰" in body
+    # One 测评项目 at a time: item 1 (two criteria) by default, item 2 from its tab.
+    assert body.count('data-testid="evidence-row"') == 2 and body.count('data-testid="ledger-criterion"') == 2
+    item2 = c.tasks.get(code="2.1.1").item_id
+    assert f'href="?item={item2}&amp;q=&amp;status="' in body
+    body2 = client.get(f"/campaigns/{c.pk}/evidence/?item={item2}").content.decode()
+    assert (
+        body2.count('data-testid="ledger-criterion"') == 2 and body2.count('data-testid="evidence-row"') == 0
+    )
     login(world.outsider)
     assert client.get(f"/campaigns/{c.pk}/evidence/").status_code == 404
     assert client.post(f"/campaigns/evidence/{evs[0].pk}/review/", {"decision": "accept"}).status_code == 404
@@ -148,3 +160,27 @@ def test_ledger_queries_do_not_grow(client, login, world):
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1] <= 14, counts
     assert body.count('data-testid="evidence-row"') == 40
+
+
+def test_the_ledger_pages_by_item_opens_a_criterions_item_and_counts_matches_per_item(world):
+    c = open_campaign(world)
+    t11, t212 = c.tasks.get(code="1.1"), c.tasks.get(code="2.1.2")
+    upload(world, t11, title="会议纪要一", refers_to=dt.date(2026, 2, 1))
+    for n in range(3):
+        upload(world, t212, title=f"学习笔记{n}", refers_to=dt.date(2026, 2, 1 + n))
+    items, totals = ledger(
+        user=world.unit_a_admin, campaign=c, criterion_id=t212.criterion_id, per_criterion=2
+    )
+    assert totals["selected"] == t212.item_id and [i.item.pk for i in items] == [t212.item_id]
+    row = next(r for r in items[0].rows if r.task.pk == t212.pk)
+    assert [e.title for e in row.items] == [
+        "学习笔记0",
+        "学习笔记1",
+    ] and row.matching == 3  # first two loaded
+    items, totals = ledger(user=world.unit_a_admin, campaign=c, q="笔记", per_criterion=10)
+    # A search opens the first item with matches; the tabs count the matches of every item.
+    assert totals["selected"] == t212.item_id
+    assert [(i.item.code, i.matches) for i in totals["nav"]] == [("1", 0), ("2", 3)]
+    assert [r.task.code for i in items for r in i.rows] == ["2.1.2"]
+    items, totals = ledger(user=world.unit_a_admin, campaign=c, item_id=t11.item_id, per_criterion=10)
+    assert [r.task.code for r in items[0].rows] == ["1.1", "1.2"] and len(items[0].rows[0].items) == 1

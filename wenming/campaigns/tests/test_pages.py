@@ -126,7 +126,8 @@ def test_attention_counts_match_the_lists_they_open(client, login, world):
     assert (lead["我的逾期任务"].count, lead["7 天内到期的任务"].count) == (1, 1)
     assert "逾期任务" not in lead
     admin = items_for(world.unit_a_admin)
-    assert set(admin) == {"逾期任务"} and admin["逾期任务"].count == 2  # t1 and t4
+    assert set(admin) == {"逾期任务", "待审核的佐证材料"} and admin["逾期任务"].count == 2  # t1 and t4
+    assert admin["待审核的佐证材料"].count == 0
     login(world.dept_lead_a)
     html = client.get(lead["我的逾期任务"].href).content.decode()
     assert html.count('data-testid="my-task-row"') == 1 and f"/tasks/{t1.pk}/" in html
