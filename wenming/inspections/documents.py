@@ -8,48 +8,18 @@ spacing (22 lines a page). Fonts are named, not embedded: Word substitutes where
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections.abc import Sequence
 
-from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml.ns import qn
-from docx.shared import Mm, Pt, RGBColor
 
-TITLE_FONT = "方正小标宋简体"
-BODY_FONT = "仿宋_GB2312"
-HEITI = "黑体"
-RED = RGBColor(0xE6, 0x00, 0x12)
+# The 公文 helpers live in wenming/web/docx.py (shared with the 自评报告 and the 任务分解表).
+from wenming.web.docx import HEITI, RED, TITLE_FONT, chinese_date
+from wenming.web.docx import docx_bytes as to_bytes
+from wenming.web.docx import gongwen_document as new_document
+from wenming.web.docx import paragraph as _paragraph
+from wenming.web.docx import table as _table
 
-
-def chinese_date(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
-def _run(paragraph, text: str, *, font: str = BODY_FONT, size: float = 16, bold: bool = False, color=None):
-    run = paragraph.add_run(text)
-    run.font.name = font
-    run.font.size = Pt(size)
-    run.font.bold = bold
-    if color is not None:
-        run.font.color.rgb = color
-    # East Asian text takes its font from eastAsia, not from the Latin name.
-    run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), font)
-    return run
-
-
-def _paragraph(doc, text: str = "", *, align=None, indent: bool = False, **run_kw):
-    p = doc.add_paragraph()
-    fmt = p.paragraph_format
-    fmt.line_spacing = Pt(28)
-    fmt.space_before = fmt.space_after = Pt(0)
-    if indent:
-        fmt.first_line_indent = Pt(32)  # two characters of 16 pt
-    if align is not None:
-        p.alignment = align
-    if text:
-        _run(p, text, **run_kw)
-    return p
+__all__ = ["bulletin_docx", "chinese_date", "supervision_letter_docx"]
 
 
 def supervision_letter_docx(
@@ -64,13 +34,11 @@ def supervision_letter_docx(
     level_note: str = "",
 ) -> bytes:
     """The 督办函 as .docx bytes."""
-    doc = Document()
-    section = doc.sections[0]
-    section.page_width, section.page_height = Mm(210), Mm(297)
-    section.top_margin, section.bottom_margin = Mm(37), Mm(35)
-    section.left_margin, section.right_margin = Mm(28), Mm(26)
+    doc = new_document()
 
-    _paragraph(doc, f"{office_name}督办函", align=WD_ALIGN_PARAGRAPH.CENTER, font=TITLE_FONT, size=26, color=RED)
+    _paragraph(
+        doc, f"{office_name}督办函", align=WD_ALIGN_PARAGRAPH.CENTER, font=TITLE_FONT, size=26, color=RED
+    )
     _paragraph(doc, number, align=WD_ALIGN_PARAGRAPH.CENTER)
     _paragraph(doc)
     _paragraph(doc, title, align=WD_ALIGN_PARAGRAPH.CENTER, font=TITLE_FONT, size=22)
@@ -93,30 +61,14 @@ def supervision_letter_docx(
     _paragraph(doc)
     _paragraph(doc, office_name, align=WD_ALIGN_PARAGRAPH.RIGHT)
     _paragraph(doc, chinese_date(issued_on), align=WD_ALIGN_PARAGRAPH.RIGHT)
-    out = io.BytesIO()
-    doc.save(out)
-    return out.getvalue()
+    return to_bytes(doc)
 
 
-def _table(doc, header: Sequence[str], rows: Sequence[Sequence]) -> None:
-    table = doc.add_table(rows=1, cols=len(header))
-    table.style = "Table Grid"
-    for cell, text in zip(table.rows[0].cells, header, strict=True):
-        cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
-        _run(cell.paragraphs[0], str(text), font=HEITI, size=12)
-    for row in rows:
-        cells = table.add_row().cells
-        for cell, value in zip(cells, row, strict=True):
-            _run(cell.paragraphs[0], str(value), size=12)
-
-
-def bulletin_docx(*, office_name: str, number: str, start: dt.date, end: dt.date, figures: dict, issued_on: dt.date) -> bytes:
+def bulletin_docx(
+    *, office_name: str, number: str, start: dt.date, end: dt.date, figures: dict, issued_on: dt.date
+) -> bytes:
     """The 督查通报 as .docx bytes, from the figures stored with it."""
-    doc = Document()
-    section = doc.sections[0]
-    section.page_width, section.page_height = Mm(210), Mm(297)
-    section.top_margin, section.bottom_margin = Mm(37), Mm(35)
-    section.left_margin, section.right_margin = Mm(28), Mm(26)
+    doc = new_document()
     ins, f = figures["inspections"], figures["findings"]
 
     _paragraph(doc, "督查通报", align=WD_ALIGN_PARAGRAPH.CENTER, font=TITLE_FONT, size=26, color=RED)
@@ -133,7 +85,9 @@ def bulletin_docx(*, office_name: str, number: str, start: dt.date, end: dt.date
     _paragraph(doc)
     _paragraph(doc, "一、督查开展情况", indent=True, font=HEITI)
     kinds = "，".join(f"{label} {n} 次" for label, n in ins["by_kind"])
-    _paragraph(doc, f"本期共开展督查 {ins['total']} 次" + (f"，其中{kinds}" if kinds else "") + "。", indent=True)
+    _paragraph(
+        doc, f"本期共开展督查 {ins['total']} 次" + (f"，其中{kinds}" if kinds else "") + "。", indent=True
+    )
     _paragraph(doc, "二、问题发现与整改情况", indent=True, font=HEITI)
     _paragraph(
         doc,
@@ -150,14 +104,18 @@ def bulletin_docx(*, office_name: str, number: str, start: dt.date, end: dt.date
     _paragraph(doc, "三、逾期未整改单位", indent=True, font=HEITI)
     if figures["overdue_units"]:
         names = "、".join(f"{name}（{n} 个）" for name, n in figures["overdue_units"])
-        _paragraph(doc, f"截至{chinese_date(end)}，以下单位存在逾期未整改问题，予以通报：{names}。", indent=True)
+        _paragraph(
+            doc, f"截至{chinese_date(end)}，以下单位存在逾期未整改问题，予以通报：{names}。", indent=True
+        )
     else:
         _paragraph(doc, f"截至{chinese_date(end)}，无逾期未整改的单位。", indent=True)
     _paragraph(doc, "四、下一步要求", indent=True, font=HEITI)
-    _paragraph(doc, "各责任单位要对照问题清单逐项整改，按期申请销号；对逾期未整改的问题将发函督办，情节严重的予以问责。", indent=True)
+    _paragraph(
+        doc,
+        "各责任单位要对照问题清单逐项整改，按期申请销号；对逾期未整改的问题将发函督办，情节严重的予以问责。",
+        indent=True,
+    )
     _paragraph(doc)
     _paragraph(doc, office_name, align=WD_ALIGN_PARAGRAPH.RIGHT)
     _paragraph(doc, chinese_date(issued_on), align=WD_ALIGN_PARAGRAPH.RIGHT)
-    out = io.BytesIO()
-    doc.save(out)
-    return out.getvalue()
+    return to_bytes(doc)

@@ -19,25 +19,42 @@ class PhotoInput(MultipleFileInput):
 
 class FindingForm(forms.Form):
     photos = MultipleFileField(label="现场照片", required=False, widget=PhotoInput)
-    point = forms.ModelChoiceField(label="点位", queryset=None, required=False, empty_label="（不在已登记点位）")
+    point = forms.ModelChoiceField(
+        label="点位", queryset=None, required=False, empty_label="（不在已登记点位）"
+    )
     responsible_unit = forms.ModelChoiceField(
-        label="责任单位", queryset=None, required=False, empty_label="（按点位的包保单位）",
+        label="责任单位",
+        queryset=None,
+        required=False,
+        empty_label="（按点位的包保单位）",
         help_text="选择点位时可留空，自动填为该点位的包保单位",
     )
     location_text = forms.CharField(label="位置描述", max_length=300, required=False)
     latitude = forms.DecimalField(max_digits=9, decimal_places=6, required=False, widget=forms.HiddenInput)
     longitude = forms.DecimalField(max_digits=10, decimal_places=6, required=False, widget=forms.HiddenInput)
-    category = forms.ModelChoiceField(label="问题类别", queryset=FindingCategory.objects.filter(is_active=True), empty_label=None)
+    category = forms.ModelChoiceField(
+        label="问题类别", queryset=FindingCategory.objects.filter(is_active=True), empty_label=None
+    )
     severity = forms.ChoiceField(label="严重程度", choices=Severity.choices, initial=Severity.MINOR)
     description = forms.CharField(label="问题描述", required=False, widget=forms.Textarea(attrs={"rows": 3}))
     criterion_code = forms.CharField(label="对应测评标准（编号，可选）", max_length=50, required=False)
+    criterion = forms.ModelChoiceField(
+        label="对应测评标准（可选）", queryset=None, required=False, empty_label="（不对应具体标准）"
+    )
     inspection = forms.ModelChoiceField(queryset=None, required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, points, units, inspections, **kwargs):
+    def __init__(self, *args, points, units, inspections, criteria=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["point"].queryset = points
         self.fields["responsible_unit"].queryset = units
         self.fields["inspection"].queryset = inspections
+        # With an inspection that has a framework, the criterion is chosen from its leaf criteria.
+        if criteria is not None:
+            self.fields["criterion"].queryset = criteria
+            self.fields["criterion"].label_from_instance = lambda c: f"{c.code} {c.title}"[:80]
+            del self.fields["criterion_code"]
+        else:
+            del self.fields["criterion"]
 
     def clean(self):
         data = super().clean()
@@ -70,7 +87,10 @@ class InspectionForm(forms.Form):
     end_date = forms.DateField(label="结束日期", widget=forms.DateInput(attrs={"type": "date"}))
     inspectors = forms.ModelMultipleChoiceField(label="督查人员", queryset=None, required=False)
     point_types = forms.ModelMultipleChoiceField(
-        label="点位类型", queryset=PointType.objects.filter(is_active=True), required=False, help_text="不选则为全部类型"
+        label="点位类型",
+        queryset=PointType.objects.filter(is_active=True),
+        required=False,
+        help_text="不选则为全部类型",
     )
     categories = forms.ModelMultipleChoiceField(
         label="整治问题（专项整治）", queryset=FindingCategory.objects.filter(is_active=True), required=False
@@ -89,10 +109,24 @@ class InspectionForm(forms.Form):
         return data
 
 
+class UnitDrawForm(forms.Form):
+    size = forms.IntegerField(label="抽取单位数", min_value=1, max_value=1000)
+    seed = forms.IntegerField(
+        label="抽样种子（可选）",
+        min_value=0,
+        max_value=2**62 - 1,
+        required=False,
+        help_text="留空则随机生成；填写相同的种子可重现同一结果",
+    )
+
+
 class DrawForm(forms.Form):
     size = forms.IntegerField(label="抽取点位数", min_value=1, max_value=1000)
     seed = forms.IntegerField(
-        label="抽样种子（可选）", min_value=0, max_value=2**62 - 1, required=False,
+        label="抽样种子（可选）",
+        min_value=0,
+        max_value=2**62 - 1,
+        required=False,
         help_text="留空则随机生成；填写相同的种子可重现同一结果",
     )
 
@@ -106,3 +140,59 @@ class BulletinForm(forms.Form):
         if data.get("start") and data.get("end") and data["end"] < data["start"]:
             self.add_error("end", "截止日期不能早于起始日期")
         return data
+
+
+class PublicReportForm(forms.Form):
+    """随手拍 on a phone, without an account."""
+
+    photos = MultipleFileField(label="现场照片", widget=PhotoInput)
+    office = forms.TypedChoiceField(label="所在区域", coerce=int)
+    location_text = forms.CharField(label="地点", max_length=300, help_text="如：人民路与解放路路口东北角")
+    latitude = forms.DecimalField(max_digits=9, decimal_places=6, required=False, widget=forms.HiddenInput)
+    longitude = forms.DecimalField(max_digits=10, decimal_places=6, required=False, widget=forms.HiddenInput)
+    description = forms.CharField(label="问题描述", max_length=2000, widget=forms.Textarea(attrs={"rows": 4}))
+    phone = forms.CharField(
+        label="手机号（可选）",
+        max_length=20,
+        required=False,
+        help_text="仅用于工作人员回访核实，不会公开",
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+
+    def __init__(self, *args, offices, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [(o.pk, o.region.name) for o in offices]
+        if choices:
+            choices[0] = (choices[0][0], f"{choices[0][1]}（不清楚所在区县时选此项）")
+        self.fields["office"].choices = choices
+
+
+class ReportAcceptForm(forms.Form):
+    category = forms.ModelChoiceField(
+        label="问题类别", queryset=FindingCategory.objects.filter(is_active=True), empty_label=None
+    )
+    severity = forms.ChoiceField(label="严重程度", choices=Severity.choices, initial=Severity.MINOR)
+    point = forms.ModelChoiceField(
+        label="点位", queryset=None, required=False, empty_label="（不在已登记点位）"
+    )
+    responsible_unit = forms.ModelChoiceField(
+        label="责任单位", queryset=None, required=False, empty_label="（按点位的包保单位）"
+    )
+    location_text = forms.CharField(label="位置描述", max_length=300, required=False)
+
+    def __init__(self, *args, points, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["point"].queryset = points
+        self.fields["responsible_unit"].queryset = units
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("point") and not data.get("responsible_unit"):
+            self.add_error("responsible_unit", "未选择点位时，请选择责任单位")
+        return data
+
+
+class ReportRejectForm(forms.Form):
+    reason = forms.CharField(
+        label="不予受理的理由（举报人可见）", max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )

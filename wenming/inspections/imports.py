@@ -92,9 +92,9 @@ def point_import_check(*, file, user) -> ImportReport:
     for org in scoped(Organisation, user).filter(kind=OrgKind.UNIT, is_active=True, name__in=unit_names):
         units.setdefault(org.name, []).append(org)
     existing = set(
-        InspectionPoint.objects.filter(region__code__in=codes, name__in={r.get(NAME).strip() for r in table.rows}).values_list(
-            "region__code", "name"
-        )
+        InspectionPoint.objects.filter(
+            region__code__in=codes, name__in={r.get(NAME).strip() for r in table.rows}
+        ).values_list("region__code", "name")
     )
     seen: dict[tuple[str, str], int] = {}
     for row in table.rows:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
 
@@ -23,7 +24,9 @@ OPEN_STATUSES = (Status.OPEN, Status.RECTIFYING)
 REVIEW_STATUSES = (Status.CLOSURE_REQUESTED, Status.UNDER_REVIEW)
 
 
-def point_list(*, user, q: str = "", point_type_id: int | None = None, unit_id: int | None = None) -> QuerySet:
+def point_list(
+    *, user, q: str = "", point_type_id: int | None = None, unit_id: int | None = None
+) -> QuerySet:
     qs = scoped(InspectionPoint, user).select_related("point_type", "responsible_unit", "region")
     if q:
         qs = qs.filter(Q(name__contains=q) | Q(address__contains=q))
@@ -40,11 +43,13 @@ REMIND_DAYS = 3
 
 def due_soon_q(today: dt.date) -> Q:
     """Not closed, deadline from today to REMIND_DAYS ahead: the reminder before the deadline."""
-    return Q(deadline__gte=today, deadline__lte=today + dt.timedelta(days=REMIND_DAYS)) & ~Q(status=Status.CLOSED)
+    return Q(deadline__gte=today, deadline__lte=today + dt.timedelta(days=REMIND_DAYS)) & ~Q(
+        status=Status.CLOSED
+    )
 
 
 def _month_bounds(month: str) -> tuple[dt.date, dt.date] | None:
-    """"2026-03" → (2026-03-01, 2026-04-01); anything else → None."""
+    """ "2026-03" → (2026-03-01, 2026-04-01); anything else → None."""
     try:
         first = dt.datetime.strptime(month, "%Y-%m").date()
     except ValueError:
@@ -55,6 +60,21 @@ def _month_bounds(month: str) -> tuple[dt.date, dt.date] | None:
 def overdue_q(today: dt.date) -> Q:
     """Deadline passed and not closed: the overdue list (served by the status/deadline index)."""
     return Q(deadline__lt=today) & ~Q(status=Status.CLOSED)
+
+
+def overdue_in_month_q(month: str, today: dt.date):
+    """Findings that became overdue in ``month`` ("2026-03"): the deadline fell in that month (and
+    has passed) and they were not closed by the end of that day — still open, or closed later.
+    Returns (condition, the ``closed_day`` annotation it needs), or None for a malformed month."""
+    from django.db.models.functions import TruncDate
+
+    bounds = _month_bounds(month)
+    if bounds is None:
+        return None
+    return (
+        Q(deadline__gte=bounds[0], deadline__lt=min(bounds[1], today))
+        & (Q(closed_at__isnull=True) | Q(closed_day__gt=F("deadline")))
+    ), TruncDate("closed_at")
 
 
 def finding_list(
@@ -72,6 +92,7 @@ def finding_list(
     region_prefix: str = "",
     month: str = "",
     closed_month: str = "",
+    overdue_month: str = "",
 ) -> QuerySet:
     qs = scoped(Finding, user).select_related("category", "responsible_unit", "point")
     if region_prefix.isdigit():
@@ -80,6 +101,9 @@ def finding_list(
         qs = qs.filter(created_at__date__gte=bounds[0], created_at__date__lt=bounds[1])
     if (bounds := _month_bounds(closed_month)) is not None:
         qs = qs.filter(status=Status.CLOSED, closed_at__date__gte=bounds[0], closed_at__date__lt=bounds[1])
+    if (late := overdue_in_month_q(overdue_month, today)) is not None:
+        condition, closed_day = late
+        qs = qs.annotate(closed_day=closed_day).filter(condition)
     if status in Status.values:
         qs = qs.filter(status=status)
     if statuses:
@@ -103,6 +127,102 @@ def finding_list(
     return qs
 
 
+# --- Keyset ("seek") paging of the ledger ---------------------------------------------------------
+#
+# The ledger is paged by the last row's sort key, not by OFFSET: page 1,000 costs what page 1 costs
+# (an index range scan from the key), where OFFSET 50,000 read and threw away 50,000 rows. And it
+# is not counted exactly on every page: a COUNT(*) over 100,000 visible findings is most of the
+# request. The count stops at LEDGER_COUNT_CAP + 1 rows; above the cap the page says
+# "超过 1,000 条" (the dashboard has the exact totals, each linked to its list).
+
+LEDGER_COUNT_CAP = 1000
+_PAGE_RELATED = ("category", "responsible_unit", "point")
+
+
+@dataclass
+class LedgerPage:
+    rows: list
+    count: int  # exact when not ``capped``; else LEDGER_COUNT_CAP
+    capped: bool
+    next_cursor: str | None
+    prev_cursor: str | None
+    is_first: bool
+
+
+def _cursor_key(finding: Finding, by_deadline: bool) -> str:
+    if by_deadline:
+        return f"{finding.deadline.isoformat()}.{finding.pk}"
+    micros = (finding.created_at - _EPOCH) // dt.timedelta(microseconds=1)
+    return f"{micros}.{finding.pk}"
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def _parse_cursor(cursor: str, by_deadline: bool):
+    """ "<key>.<id>" → (key, id); None when malformed (treated as the first page)."""
+    key, sep, pk = (cursor or "").rpartition(".")
+    if not sep or not pk.isdigit():
+        return None
+    try:
+        if by_deadline:
+            return dt.date.fromisoformat(key), int(pk)
+        return _EPOCH + dt.timedelta(microseconds=int(key)), int(pk)
+    except (ValueError, OverflowError):
+        return None
+
+
+def _seek(qs: QuerySet, field: str, key, pk: int, *, greater: bool) -> QuerySet:
+    """Rows after (key, pk) in (field, id) order, written so the index range starts at the key:
+    ``field >= key AND (field > key OR id > pk)`` (and the mirror for ``<``)."""
+    if greater:
+        return qs.filter(Q(**{f"{field}__gte": key}) & (Q(**{f"{field}__gt": key}) | Q(pk__gt=pk)))
+    return qs.filter(Q(**{f"{field}__lte": key}) & (Q(**{f"{field}__lt": key}) | Q(pk__lt=pk)))
+
+
+def ledger_page(
+    qs: QuerySet, *, by_deadline: bool, after: str = "", before: str = "", size: int = 50
+) -> LedgerPage:
+    """One page of ``qs`` (already filtered) in ledger order: newest first, or by deadline.
+
+    ``after`` = the last row's cursor of the page before (next page); ``before`` = the first row's
+    cursor of the page after (previous page). Three queries: the capped count, the page's ids, its rows."""
+    field = "deadline" if by_deadline else "created_at"
+    # Newest first is descending: "after" in list order means smaller keys.
+    forward_greater = by_deadline
+    order = [field, "id"] if by_deadline else ["-created_at", "-id"]
+    reverse = [f"-{field}", "-id"] if by_deadline else ["created_at", "id"]
+    base = qs.order_by()
+    count = base.values("id")[: LEDGER_COUNT_CAP + 1].count()
+    capped = count > LEDGER_COUNT_CAP
+    back = _parse_cursor(before, by_deadline) if before else None
+    ahead = _parse_cursor(after, by_deadline) if after and back is None else None
+    # The page's ids first, from the findings table alone (so the planner picks the ordered index
+    # scan, not a join order led by the units), then those rows with their joins.
+    ids = base.values_list("id", flat=True)
+    if back is not None:
+        keys = list(_seek(ids, field, *back, greater=not forward_greater).order_by(*reverse)[: size + 1])
+        has_prev = len(keys) > size
+        keys = keys[:size][::-1]
+        has_next = True
+    else:
+        page_ids = ids if ahead is None else _seek(ids, field, *ahead, greater=forward_greater)
+        keys = list(page_ids.order_by(*order)[: size + 1])
+        has_next = len(keys) > size
+        keys = keys[:size]
+        has_prev = ahead is not None
+    by_id = {f.pk: f for f in qs.model.objects.filter(pk__in=keys).select_related(*_PAGE_RELATED).order_by()}
+    rows = [by_id[k] for k in keys if k in by_id]
+    return LedgerPage(
+        rows=rows,
+        count=min(count, LEDGER_COUNT_CAP),
+        capped=capped,
+        next_cursor=_cursor_key(rows[-1], by_deadline) if rows and has_next else None,
+        prev_cursor=_cursor_key(rows[0], by_deadline) if rows and has_prev else None,
+        is_first=not has_prev,
+    )
+
+
 def finding_events(*, finding: Finding) -> list[FindingEvent]:
     """The finding's timeline with its actors, units and files: a fixed number of queries."""
     return list(
@@ -113,14 +233,18 @@ def finding_events(*, finding: Finding) -> list[FindingEvent]:
 
 
 def units_for_filter(*, user) -> QuerySet:
-    """Units that hold at least one visible finding (the ledger's unit filter)."""
-    visible = scoped(Finding, user).values("responsible_unit_id")
-    return Organisation.objects.filter(pk__in=visible).only("id", "name").order_by("name")
+    """(id, name) of the units in the user's scope (the ledger's unit filter). Not "units with findings": that
+    needs a scan of every visible finding (60–90 ms at 100,000 findings) on each ledger page."""
+    # (id, name) pairs: thousands of model instances cost more than the query (a city: ~2,000 units).
+    return scoped(Organisation, user).filter(kind=OrgKind.UNIT).order_by("name").values_list("id", "name")
 
 
 def reassign_units(*, user) -> QuerySet:
-    return scoped(Organisation, user).filter(kind=OrgKind.UNIT, is_active=True).only("id", "name").order_by(
-        "region_code", "name"
+    return (
+        scoped(Organisation, user)
+        .filter(kind=OrgKind.UNIT, is_active=True)
+        .only("id", "name")
+        .order_by("region_code", "name")
     )
 
 
@@ -137,8 +261,10 @@ def attention_counts(*, user, today: dt.date, unit_ids: tuple[int, ...] | None =
 
 
 def inspection_list(*, user, kind: str = "") -> QuerySet:
-    qs = scoped(Inspection, user).select_related("office", "region").annotate(
-        target_count=Count("targets", distinct=True)
+    qs = (
+        scoped(Inspection, user)
+        .select_related("office", "region")
+        .annotate(target_count=Count("targets", distinct=True))
     )
     if kind in InspectionKind.values:
         qs = qs.filter(kind=kind)
@@ -178,9 +304,12 @@ def overdue_by_unit(*, user, today: dt.date) -> list[dict]:
 
 
 def letter_list(*, user) -> QuerySet:
-    return scoped(SupervisionLetter, user).select_related("office", "unit").annotate(
-        finding_count=Count("findings", distinct=True)
-    ).order_by("-year", "-seq", "-id")
+    return (
+        scoped(SupervisionLetter, user)
+        .select_related("office", "unit")
+        .annotate(finding_count=Count("findings", distinct=True))
+        .order_by("-year", "-seq", "-id")
+    )
 
 
 def _pct(part: int, whole: int) -> str:
@@ -188,6 +317,7 @@ def _pct(part: int, whole: int) -> str:
 
 
 def bulletin_figures(*, user, region_prefix: str, start: dt.date, end: dt.date) -> dict:
+    # ``user=None``: the scheduler preparing a draft for an office: bounded by ``region_prefix`` alone.
     """The figures of a 督查通报 for findings and inspections in ``region_prefix`` over [start, end].
 
     - found: findings recorded in the period; closed / fixed: of those, closed (fixed) by the end;
@@ -196,11 +326,15 @@ def bulletin_figures(*, user, region_prefix: str, start: dt.date, end: dt.date) 
       it and not closed by then) — counted as of ``end`` so a later issue gives the same names.
     Grouped queries only; every list is bounded.
     """
-    findings = scoped(Finding, user).filter(region_code__startswith=region_prefix)
+    findings = (Finding.objects if user is None else scoped(Finding, user)).filter(
+        region_code__startswith=region_prefix
+    )
     found = findings.filter(created_at__date__gte=start, created_at__date__lte=end)
     closed_by_end = Q(status=Status.CLOSED, closed_at__date__lte=end)
     totals = found.aggregate(
-        n=Count("id"), closed=Count("id", filter=closed_by_end), fixed=Count("id", filter=closed_by_end & Q(outcome="fixed"))
+        n=Count("id"),
+        closed=Count("id", filter=closed_by_end),
+        fixed=Count("id", filter=closed_by_end & Q(outcome="fixed")),
     )
     avg = (
         findings.filter(status=Status.CLOSED, closed_at__date__gte=start, closed_at__date__lte=end)
@@ -219,15 +353,20 @@ def bulletin_figures(*, user, region_prefix: str, start: dt.date, end: dt.date) 
     )
     overdue_at_end = findings.filter(deadline__lt=end).exclude(closed_by_end)
     overdue_units = list(
-        overdue_at_end.values("responsible_unit__name").annotate(n=Count("id")).order_by("-n", "responsible_unit__name")[:50]
+        overdue_at_end.values("responsible_unit__name")
+        .annotate(n=Count("id"))
+        .order_by("-n", "responsible_unit__name")[:50]
     )
-    inspections = scoped(Inspection, user).filter(
+    inspections = (Inspection.objects if user is None else scoped(Inspection, user)).filter(
         region_code__startswith=region_prefix, start_date__lte=end, end_date__gte=start
     )
     labels = dict(InspectionKind.choices)
     by_kind = list(inspections.values("kind").annotate(n=Count("id")).order_by("kind"))
     return {
-        "inspections": {"total": sum(r["n"] for r in by_kind), "by_kind": [[str(labels[r["kind"]]), r["n"]] for r in by_kind]},
+        "inspections": {
+            "total": sum(r["n"] for r in by_kind),
+            "by_kind": [[str(labels[r["kind"]]), r["n"]] for r in by_kind],
+        },
         "findings": {
             "found": totals["n"],
             "closed": totals["closed"],
@@ -235,10 +374,21 @@ def bulletin_figures(*, user, region_prefix: str, start: dt.date, end: dt.date) 
             "closure_rate": _pct(totals["closed"], totals["n"]),
             "avg_days": f"{avg.total_seconds() / 86400:.1f}" if avg is not None else "—",
         },
-        "units": [[r["responsible_unit__name"], r["n"], r["closed"], _pct(r["closed"], r["n"])] for r in by_unit],
-        "categories": [[r["category__name"], r["n"], r["closed"], _pct(r["closed"], r["n"])] for r in by_category],
+        "units": [
+            [r["responsible_unit__name"], r["n"], r["closed"], _pct(r["closed"], r["n"])] for r in by_unit
+        ],
+        "categories": [
+            [r["category__name"], r["n"], r["closed"], _pct(r["closed"], r["n"])] for r in by_category
+        ],
         "overdue_units": [[r["responsible_unit__name"], r["n"]] for r in overdue_units],
     }
+
+
+def bulletin_drafts(*, user) -> QuerySet:
+    """Drafts not yet issued, in the user's scope (offices)."""
+    from wenming.inspections.models import BulletinDraft
+
+    return scoped(BulletinDraft, user).filter(bulletin__isnull=True).select_related("office")
 
 
 def bulletin_list(*, user) -> QuerySet:
@@ -248,7 +398,7 @@ def bulletin_list(*, user) -> QuerySet:
 def dashboard(*, user, today: dt.date, months: int = 6) -> dict:
     """The findings dashboard: by status, county, unit and category, average days to close and the
     monthly trend — each figure with the ledger filter that lists exactly its records. Grouped
-    queries only (seven, whatever the number of findings)."""
+    queries only (eight, whatever the number of findings)."""
     from django.db.models.functions import Substr, TruncMonth
 
     from wenming.orgs.models import Region
@@ -269,10 +419,15 @@ def dashboard(*, user, today: dt.date, months: int = 6) -> dict:
         d=Avg(ExpressionWrapper(F("closed_at") - F("created_at"), output_field=DurationField()))
     )["d"]
     by_county = list(
-        findings.annotate(county=Substr("region_code", 1, 6)).values("county").annotate(**counts).order_by("county")
+        findings.annotate(county=Substr("region_code", 1, 6))
+        .values("county")
+        .annotate(**counts)
+        .order_by("county")
     )
     names = dict(
-        Region.objects.filter(code__in=[r["county"] + "000000" for r in by_county]).values_list("code", "name")
+        Region.objects.filter(code__in=[r["county"] + "000000" for r in by_county]).values_list(
+            "code", "name"
+        )
     )
     for r in by_county:
         r["name"] = names.get(r["county"] + "000000", r["county"])
@@ -281,7 +436,9 @@ def dashboard(*, user, today: dt.date, months: int = 6) -> dict:
         .annotate(**counts)
         .order_by("-open", "-overdue", "responsible_unit__name")[:20]
     )
-    by_category = list(findings.values("category_id", "category__name").annotate(**counts).order_by("category__name"))
+    by_category = list(
+        findings.values("category_id", "category__name").annotate(**counts).order_by("category__name")
+    )
     start = (today.replace(day=1) - dt.timedelta(days=31 * (months - 1))).replace(day=1)
     found = {
         r["m"].strftime("%Y-%m"): r["n"]
@@ -299,11 +456,34 @@ def dashboard(*, user, today: dt.date, months: int = 6) -> dict:
         .annotate(n=Count("id"))
         .order_by()
     }
+    # Became overdue per month (same predicate as the ledger's ?overdue_month=): deadline in the
+    # month and passed, not closed by the end of that day.
+    from django.db.models.functions import TruncDate
+
+    late = {
+        r["m"].strftime("%Y-%m"): r["n"]
+        for r in findings.filter(deadline__gte=start, deadline__lt=today)
+        .annotate(closed_day=TruncDate("closed_at"))
+        .filter(Q(closed_at__isnull=True) | Q(closed_day__gt=F("deadline")))
+        .annotate(m=TruncMonth("deadline"))
+        .values("m")
+        .annotate(n=Count("id"))
+        .order_by()
+    }
     trend, month = [], start
     while month <= today:
         key = month.strftime("%Y-%m")
-        trend.append({"month": key, "found": found.get(key, 0), "closed": closed.get(key, 0)})
+        trend.append(
+            {
+                "month": key,
+                "found": found.get(key, 0),
+                "closed": closed.get(key, 0),
+                "overdue": late.get(key, 0),
+            }
+        )
         month = (month + dt.timedelta(days=32)).replace(day=1)
+    for row, before in zip(trend[1:], trend[:-1], strict=False):
+        row["change"] = {k: row[k] - before[k] for k in ("found", "closed", "overdue")}
     return {
         "totals": totals,
         "avg_days": f"{avg.total_seconds() / 86400:.1f}" if avg is not None else "—",
@@ -312,3 +492,57 @@ def dashboard(*, user, today: dt.date, months: int = 6) -> dict:
         "by_category": by_category,
         "trend": trend,
     }
+
+
+def report_list(*, user, status: str = "") -> QuerySet:
+    """随手拍 in the user's scope (offices only), newest first."""
+    from wenming.inspections.models import PublicReport
+
+    qs = scoped(PublicReport, user).select_related("region", "office")
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-created_at", "-id")
+
+
+def _rate(achieved, possible):
+    from decimal import Decimal
+
+    return (Decimal(100) * achieved / possible).quantize(Decimal("0.1")) if possible else None
+
+
+def mock_scores(*, inspection) -> dict:
+    """得分率 of a 模拟测评 per point type, per responsible unit and per county (the first six
+    digits of the point's region code): Σ achieved / Σ possible, three grouped queries (and two
+    for the names)."""
+    from django.db.models import Sum
+    from django.db.models.functions import Substr
+
+    from wenming.inspections.models import Observation, PointType
+    from wenming.orgs.models import Region
+
+    base = Observation.objects.filter(inspection=inspection).order_by()
+    sums = {"possible": Sum("possible"), "achieved": Sum("achieved"), "n": Count("id")}
+
+    def rows(qs, key):
+        out = [{**r, "key": r[key], "rate": _rate(r["achieved"], r["possible"])} for r in qs.annotate(**sums)]
+        return sorted(out, key=lambda r: (-(r["rate"] or 0), str(r["key"])))
+
+    by_type = rows(base.values("point_type_id"), "point_type_id")
+    by_unit = rows(base.values("unit_id"), "unit_id")
+    by_county = rows(base.annotate(county=Substr("region_code", 1, 6)).values("county"), "county")
+    type_names = dict(PointType.objects.filter(pk__in=[r["key"] for r in by_type]).values_list("id", "name"))
+    unit_names = dict(
+        Organisation.objects.filter(pk__in=[r["key"] for r in by_unit]).values_list("id", "name")
+    )
+    county_names = dict(
+        Region.objects.filter(code__in=[f"{r['key']}000000" for r in by_county]).values_list("code", "name")
+    )
+    for r in by_type:
+        r["name"] = type_names.get(r["key"], "")
+    for r in by_unit:
+        r["name"] = unit_names.get(r["key"], "")
+    for r in by_county:
+        r["name"] = county_names.get(f"{r['key']}000000", r["key"])
+    total = base.aggregate(**sums)
+    total["rate"] = _rate(total["achieved"] or 0, total["possible"] or 0)
+    return {"by_type": by_type, "by_unit": by_unit, "by_county": by_county, "total": total}

@@ -26,7 +26,9 @@ OFFICE_STEPS = [
 
 
 @pytest.mark.parametrize("status,action", UNIT_STEPS)
-@pytest.mark.parametrize("persona", ["city_inspector", "city_admin", "county_a_admin", "dept_lead_a", "outsider", "county_b_admin"])
+@pytest.mark.parametrize(
+    "persona", ["city_inspector", "city_admin", "county_a_admin", "dept_lead_a", "outsider", "county_b_admin"]
+)
 def test_only_the_responsible_unit_admin_rectifies(world, status, action, persona):
     finding = new_finding(world, status=status)
     with pytest.raises(PermissionDenied, match="创建办"):
@@ -54,7 +56,10 @@ def test_buttons_follow_the_table_and_the_role(world):
     finding = new_finding(world, status=Status.RECTIFYING)
     assert services.finding_actions_for(user=world.unit_a_admin, finding=finding) == ["request_closure"]
     assert services.finding_actions_for(user=world.dept_lead_a, finding=finding) == []
-    assert services.finding_actions_for(user=world.city_inspector, finding=finding) == ["reassign", "close_unfixed"]
+    assert services.finding_actions_for(user=world.city_inspector, finding=finding) == [
+        "reassign",
+        "close_unfixed",
+    ]
 
 
 def test_scope_unit_sees_its_own_and_offices_their_subtree(world):
@@ -62,7 +67,9 @@ def test_scope_unit_sees_its_own_and_offices_their_subtree(world):
     from wenming.inspections.tests.helpers import point
 
     theirs_point = point(world, name="西湖公园", unit=world.unit_b)
-    InspectionPoint.objects.filter(pk=theirs_point.pk).update(region=world.county_b, region_code=world.county_b.code)
+    InspectionPoint.objects.filter(pk=theirs_point.pk).update(
+        region=world.county_b, region_code=world.county_b.code
+    )
     theirs = new_finding(world, point=InspectionPoint.objects.get(pk=theirs_point.pk))
 
     def visible(user):

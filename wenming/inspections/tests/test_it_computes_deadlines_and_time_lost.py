@@ -37,7 +37,9 @@ def test_seeded_lists_are_present():
 
     names = set(FindingCategory.objects.values_list("name", flat=True))
     assert {"牛皮癣", "蜘蛛网", "乱停乱放", "路面破损", "卫生死角", "公益广告缺失"} <= names
-    assert {"政务大厅", "公交站点", "背街小巷", "小区"} <= set(PointType.objects.values_list("name", flat=True))
+    assert {"政务大厅", "公交站点", "背街小巷", "小区"} <= set(
+        PointType.objects.values_list("name", flat=True)
+    )
 
 
 def test_reassignment_records_the_time_lost_and_gives_the_new_unit_full_time(world):
@@ -75,7 +77,9 @@ def test_overdue_means_deadline_passed_and_not_closed(world):
     on_time = new_finding(world)
     Finding.objects.filter(pk__in=[late.pk, late_closed.pk]).update(deadline=today - dt.timedelta(days=2))
     found = set(
-        selectors.finding_list(user=world.city_inspector, today=today, overdue=True).values_list("pk", flat=True)
+        selectors.finding_list(user=world.city_inspector, today=today, overdue=True).values_list(
+            "pk", flat=True
+        )
     )
     assert late.pk in found and late_closed.pk not in found and on_time.pk not in found
 
@@ -88,7 +92,9 @@ def test_units_are_reminded_before_the_deadline(client, world):
     later = new_finding(world)
     late = new_finding(world)
     done = new_finding(world, status=Status.CLOSED)
-    Finding.objects.filter(pk__in=[soon.pk, done.pk]).update(deadline=today + dt.timedelta(days=selectors.REMIND_DAYS))
+    Finding.objects.filter(pk__in=[soon.pk, done.pk]).update(
+        deadline=today + dt.timedelta(days=selectors.REMIND_DAYS)
+    )
     Finding.objects.filter(pk=later.pk).update(deadline=today + dt.timedelta(days=selectors.REMIND_DAYS + 1))
     Finding.objects.filter(pk=late.pk).update(deadline=today - dt.timedelta(days=1))
     counts = selectors.attention_counts(user=world.unit_a_admin, today=today, unit_ids=(world.unit_a.pk,))
@@ -98,5 +104,7 @@ def test_units_are_reminded_before_the_deadline(client, world):
     home = client.get("/").content.decode()
     assert f"{selectors.REMIND_DAYS} 天内到期的问题" in home and "?todo=unit_all&amp;due_soon=1" in home
     body = client.get("/inspections/findings/?todo=unit_all&due_soon=1").content.decode()
-    shown = {pk for pk in (soon.pk, later.pk, late.pk, done.pk) if f'href="/inspections/findings/{pk}/"' in body}
+    shown = {
+        pk for pk in (soon.pk, later.pk, late.pk, done.pk) if f'href="/inspections/findings/{pk}/"' in body
+    }
     assert shown == {soon.pk}

@@ -13,7 +13,13 @@ from wenming.inspections.tests.helpers import new_finding, take
 
 pytestmark = pytest.mark.django_db
 
-PAIRS = [(s, a) for s in Status.values for a in FindingAction.values if a != FindingAction.CREATE]
+# 到期提醒 (remind) is a timeline entry of the scheduler, not a transition: refused below.
+PAIRS = [
+    (s, a)
+    for s in Status.values
+    for a in FindingAction.values
+    if a not in (FindingAction.CREATE, FindingAction.REMIND)
+]
 LEGAL = [p for p in PAIRS if p in services.TRANSITIONS]
 ILLEGAL = [p for p in PAIRS if p not in services.TRANSITIONS]
 
@@ -34,7 +40,9 @@ def test_the_table_is_the_ledger():
 def test_legal_transition(world, status, action):
     finding = new_finding(world, status=status)
     events_before = finding.events.count()
-    audits_before = AuditEntry.objects.filter(object_type="inspections.finding", object_id=str(finding.pk)).count()
+    audits_before = AuditEntry.objects.filter(
+        object_type="inspections.finding", object_id=str(finding.pk)
+    ).count()
 
     moved = take(world, finding, action)
 
@@ -68,6 +76,14 @@ def test_illegal_transition_is_refused(world, status, action):
     assert fresh.status == status and fresh.events.count() == events_before
 
 
+@pytest.mark.parametrize("status", Status.values)
+def test_a_reminder_is_not_a_transition(world, status):
+    finding = new_finding(world, status=status)
+    with pytest.raises(ValidationError, match="不能执行"):
+        services.finding_transition(finding=finding, action=FindingAction.REMIND, user=world.city_inspector)
+    assert Finding.objects.get(pk=finding.pk).status == status
+
+
 def test_unknown_action_is_refused(world):
     finding = new_finding(world)
     with pytest.raises(ValidationError, match="未知的操作"):
@@ -75,7 +91,9 @@ def test_unknown_action_is_refused(world):
 
 
 def test_closed_without_a_fix_keeps_its_reason(world):
-    finding = take(world, new_finding(world, status=Status.RECTIFYING), "close_unfixed", reason="道路已列入拆迁范围")
+    finding = take(
+        world, new_finding(world, status=Status.RECTIFYING), "close_unfixed", reason="道路已列入拆迁范围"
+    )
     assert finding.status == Status.CLOSED and finding.outcome == Outcome.UNFIXED
     assert finding.events.order_by("-id").first().reason == "道路已列入拆迁范围"
 
@@ -102,7 +120,14 @@ def test_reopen_sets_a_fresh_deadline_and_keeps_history(world):
     finding = new_finding(world, status=Status.CLOSED)
     reopened = take(world, finding, "reopen", reason="复查发现问题反弹")
     assert reopened.status == Status.OPEN and reopened.outcome == "" and reopened.closed_at is None
-    assert reopened.deadline == services.deadline_default(category=reopened.category, severity=reopened.severity)
+    assert reopened.deadline == services.deadline_default(
+        category=reopened.category, severity=reopened.severity
+    )
     assert list(reopened.events.values_list("action", flat=True)) == [
-        "create", "start", "request_closure", "begin_review", "verify", "reopen",
+        "create",
+        "start",
+        "request_closure",
+        "begin_review",
+        "verify",
+        "reopen",
     ]

@@ -28,7 +28,12 @@ def test_a_clean_file_imports_every_point_with_its_unit(client, world):
         ],
     )
     assert response.status_code == 302
-    points = {p.name: p for p in InspectionPoint.objects.filter(region=world.county_a, name__in=["解放路公交站", "东城农贸市场"])}
+    points = {
+        p.name: p
+        for p in InspectionPoint.objects.filter(
+            region=world.county_a, name__in=["解放路公交站", "东城农贸市场"]
+        )
+    }
     assert len(points) == 2
     assert points["解放路公交站"].responsible_unit_id == world.unit_a.pk
     assert str(points["解放路公交站"].latitude) == "30.100000"

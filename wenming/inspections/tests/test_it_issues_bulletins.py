@@ -25,7 +25,9 @@ def shift(finding, days: int) -> None:
     delta = dt.timedelta(days=days)
     f = Finding.objects.get(pk=finding.pk)
     Finding.objects.filter(pk=f.pk).update(
-        created_at=f.created_at - delta, deadline=f.deadline - delta, closed_at=f.closed_at - delta if f.closed_at else None
+        created_at=f.created_at - delta,
+        deadline=f.deadline - delta,
+        closed_at=f.closed_at - delta if f.closed_at else None,
     )
     FindingEvent.objects.filter(finding=f).update(created_at=timezone.now() - delta)
 
@@ -38,7 +40,9 @@ def build(world):
     late = new_finding(world, status=Status.RECTIFYING, category=cat_b)
     shift(late, 20)  # deadline long passed: overdue at the end of the period
     b_point = point(world, name="西湖区站点", unit=world.unit_b)
-    InspectionPoint.objects.filter(pk=b_point.pk).update(region=world.county_b, region_code=world.county_b.code)
+    InspectionPoint.objects.filter(pk=b_point.pk).update(
+        region=world.county_b, region_code=world.county_b.code
+    )
     elsewhere = new_finding(world, point=InspectionPoint.objects.get(pk=b_point.pk))
     old = new_finding(world, category=cat_a)
     shift(old, 60)  # before the period
@@ -72,10 +76,19 @@ def test_the_document_says_what_the_figures_say(world):
         doc = Document(io.BytesIO(fh.read()))
     text = "\n".join(p.text for p in doc.paragraphs)
     assert bulletin.number in text and "东城区文明办" in text
-    assert "本期共发现问题 3 个" in text and "已销号 2 个（其中整改到位 1 个）" in text and "销号率 66.7%" in text
+    assert (
+        "本期共发现问题 3 个" in text
+        and "已销号 2 个（其中整改到位 1 个）" in text
+        and "销号率 66.7%" in text
+    )
     assert "予以通报：东城区执法局（2 个）" in text
     tables = [[c.text for c in row.cells] for t in doc.tables for row in t.rows]
-    assert ["责任单位", "发现问题", "已销号", "销号率"] in tables and ["东城区执法局", "3", "2", "66.7%"] in tables
+    assert ["责任单位", "发现问题", "已销号", "销号率"] in tables and [
+        "东城区执法局",
+        "3",
+        "2",
+        "66.7%",
+    ] in tables
     s = doc.sections[0]
     assert (round(s.top_margin.mm), round(s.left_margin.mm), round(s.page_width.mm)) == (37, 28, 210)
     second = issue(world.county_a_admin, today - dt.timedelta(days=7), today)
@@ -97,7 +110,10 @@ def test_bad_periods_and_roles_are_refused(world):
 def test_pages(client, world):
     today, _ = build(world)
     login_client(client, world.county_a_admin)
-    response = client.post("/inspections/bulletins/issue/", {"start": (today - dt.timedelta(days=30)).isoformat(), "end": today.isoformat()})
+    response = client.post(
+        "/inspections/bulletins/issue/",
+        {"start": (today - dt.timedelta(days=30)).isoformat(), "end": today.isoformat()},
+    )
     assert response.status_code == 302
     body = client.get(response["Location"]).content.decode()
     assert 'data-testid="found">3<' in body and "66.7%" in body and "东城区执法局（2 个）" in body

@@ -24,7 +24,9 @@ pytestmark = pytest.mark.django_db
 
 def overdue(world, n: int, days: int = 4, **kw) -> list[Finding]:
     found = [new_finding(world, description=f"逾期问题{i}", **kw) for i in range(n)]
-    Finding.objects.filter(pk__in=[f.pk for f in found]).update(deadline=services.local_today() - dt.timedelta(days=days))
+    Finding.objects.filter(pk__in=[f.pk for f in found]).update(
+        deadline=services.local_today() - dt.timedelta(days=days)
+    )
     return found
 
 
@@ -45,14 +47,18 @@ def test_a_letter_lists_exactly_the_units_overdue_findings(world):
     closed = new_finding(world, status=Status.CLOSED, description="已销号")
     Finding.objects.filter(pk=closed.pk).update(deadline=services.local_today() - dt.timedelta(days=9))
     other_point = point(world, name="西湖站", unit=world.unit_b)
-    InspectionPoint.objects.filter(pk=other_point.pk).update(region=world.county_b, region_code=world.county_b.code)
+    InspectionPoint.objects.filter(pk=other_point.pk).update(
+        region=world.county_b, region_code=world.county_b.code
+    )
     others = overdue(world, 1, point=InspectionPoint.objects.get(pk=other_point.pk))
 
     letter = issue(world)
 
     assert set(letter.findings.values_list("pk", flat=True)) == {f.pk for f in late}
     assert letter.level == 1 and letter.title == services.ESCALATION_LEVELS[0][0]
-    assert letter.reply_deadline == services.local_today() + dt.timedelta(days=services.ESCALATION_LEVELS[0][1])
+    assert letter.reply_deadline == services.local_today() + dt.timedelta(
+        days=services.ESCALATION_LEVELS[0][1]
+    )
     assert letter.office_id == world.city_office.pk and letter.unit_id == world.unit_a.pk
     text = "\n".join(p.text for p in docx_of(letter).paragraphs)
     assert f"〔{services.local_today().year}〕第{letter.seq}期" in text
@@ -64,7 +70,9 @@ def test_a_letter_lists_exactly_the_units_overdue_findings(world):
         assert f"问题编号 {f.pk}）" not in text
     d = letter.reply_deadline
     assert f"于{d.year}年{d.month}月{d.day}日前" in text
-    assert AuditEntry.objects.filter(object_type="inspections.supervisionletter", object_id=str(letter.pk)).exists()
+    assert AuditEntry.objects.filter(
+        object_type="inspections.supervisionletter", object_id=str(letter.pk)
+    ).exists()
 
 
 def test_the_page_setup_follows_gbt_9704(world):
@@ -72,12 +80,20 @@ def test_the_page_setup_follows_gbt_9704(world):
     doc = docx_of(issue(world))
     s = doc.sections[0]
     assert (round(s.page_width.mm), round(s.page_height.mm)) == (210, 297)
-    assert (round(s.top_margin.mm), round(s.bottom_margin.mm), round(s.left_margin.mm), round(s.right_margin.mm)) == (37, 35, 28, 26)
+    assert (
+        round(s.top_margin.mm),
+        round(s.bottom_margin.mm),
+        round(s.left_margin.mm),
+        round(s.right_margin.mm),
+    ) == (37, 35, 28, 26)
     assert abs((s.page_width - s.left_margin - s.right_margin) - Mm(156)) < Mm(0.5)  # 版心 156 mm
     body = next(p for p in doc.paragraphs if p.text.startswith("经督查"))
     run = body.runs[0]
     assert run.font.size.pt == 16 and run.font.name == "仿宋_GB2312"
-    assert run._element.rPr.rFonts.get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia") == "仿宋_GB2312"
+    assert (
+        run._element.rPr.rFonts.get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia")
+        == "仿宋_GB2312"
+    )
     assert body.paragraph_format.line_spacing.pt == 28
 
 
@@ -115,7 +131,9 @@ def test_pages_issue_download_and_record_sending(client, world):
     letter_url = response["Location"]
     download = client.get(letter_url + "download/")
     assert download.status_code == 200 and "attachment" in download["Content-Disposition"]
-    assert Document(io.BytesIO(b"".join(download.streaming_content))).paragraphs[0].text == "示范市文明办督办函"
+    assert (
+        Document(io.BytesIO(b"".join(download.streaming_content))).paragraphs[0].text == "示范市文明办督办函"
+    )
     client.post(letter_url + "sent/", {"note": "OA 系统"})
     assert "OA 系统" in client.get(letter_url).content.decode()
 

@@ -22,7 +22,10 @@ def grow_points(world, n: int, type_name: str = "公交站点") -> list[Inspecti
     with as_user(world.platform):
         return [
             services.point_create(
-                name=f"{type_name}{i:03d}", point_type=point_type, region=world.county_a, responsible_unit=world.unit_a
+                name=f"{type_name}{i:03d}",
+                point_type=point_type,
+                region=world.county_a,
+                responsible_unit=world.unit_a,
             )
             for i in range(n)
         ]
@@ -116,8 +119,11 @@ def test_plan_draw_and_record_through_the_pages(client, world):
     response = client.post(
         "/inspections/inspections/new/",
         {
-            "kind": "random", "title": "三月随机抽查", "region": world.county_a.pk,
-            "start_date": today.isoformat(), "end_date": today.isoformat(),
+            "kind": "random",
+            "title": "三月随机抽查",
+            "region": world.county_a.pk,
+            "start_date": today.isoformat(),
+            "end_date": today.isoformat(),
             "inspectors": [world.county_a_admin.pk],
         },
     )
@@ -125,7 +131,9 @@ def test_plan_draw_and_record_through_the_pages(client, world):
     inspection = Inspection.objects.get(title="三月随机抽查")
     assert inspection.office_id == world.county_a_office.pk
     assert list(inspection.inspectors.all()) == [world.county_a_admin]
-    response = client.post(f"/inspections/inspections/{inspection.pk}/draw/", {"size": 5, "seed": 777}, follow=True)
+    response = client.post(
+        f"/inspections/inspections/{inspection.pk}/draw/", {"size": 5, "seed": 777}, follow=True
+    )
     body = response.content.decode()
     assert "种子 777" in body and body.count("记录问题</a>") == 5
     first_point = int(re.search(r"\?point=(\d+)&amp;inspection=", body).group(1))
@@ -136,12 +144,17 @@ def test_plan_draw_and_record_through_the_pages(client, world):
     assert response.status_code == 302
     finding = Finding.objects.latest("id")
     assert finding.inspection_id == inspection.pk
-    assert f'href="/inspections/findings/{finding.pk}/"' in client.get(f"/inspections/inspections/{inspection.pk}/").content.decode()
+    assert (
+        f'href="/inspections/findings/{finding.pk}/"'
+        in client.get(f"/inspections/inspections/{inspection.pk}/").content.decode()
+    )
 
 
 def test_a_finding_outside_the_inspection_region_is_refused(world):
     county_b_point = point(world, name="西湖区某站", unit=world.unit_b)
-    InspectionPoint.objects.filter(pk=county_b_point.pk).update(region=world.county_b, region_code=world.county_b.code)
+    InspectionPoint.objects.filter(pk=county_b_point.pk).update(
+        region=world.county_b, region_code=world.county_b.code
+    )
     inspection = plan(world)
     with pytest.raises(ValidationError, match="不在督查活动"):
         new_finding(world, point=InspectionPoint.objects.get(pk=county_b_point.pk), inspection=inspection)

@@ -35,7 +35,9 @@ def test_a_non_image_sent_as_a_photo_is_refused(world):
         new_finding(world, photos=[upload(pdf_bytes(), name="照片.jpg")])
     finding = new_finding(world, status=Status.RECTIFYING)
     with pytest.raises(ValidationError, match="不是照片"):
-        take(world, finding, "request_closure", reason="已整改", photos=[upload(pdf_bytes(), name="after.png")])
+        take(
+            world, finding, "request_closure", reason="已整改", photos=[upload(pdf_bytes(), name="after.png")]
+        )
     assert Finding.objects.get(pk=finding.pk).status == Status.RECTIFYING
     assert StoredFile.objects.count() == files
 

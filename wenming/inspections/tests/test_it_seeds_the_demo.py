@@ -16,6 +16,7 @@ from wenming.inspections.models import (
     InspectionPoint,
     InspectionTarget,
     Outcome,
+    PublicReport,
     Ranking,
     RankingEntry,
     Status,
@@ -29,12 +30,34 @@ pytestmark = pytest.mark.django_db
 
 def _fingerprint():
     return (
-        list(InspectionPoint.objects.order_by("name").values_list("name", "region_code", "responsible_unit__name")),
-        list(Finding.objects.order_by("description").values_list("description", "status", "outcome", "responsible_unit__name")),
-        list(FindingEvent.objects.order_by("finding__description", "id").values_list("finding__description", "action")),
-        list(InspectionTarget.objects.order_by("inspection__title", "position").values_list("inspection__title", "point__name")),
-        list(RankingEntry.objects.order_by("position").values_list("position", "unit__name", "score", "listed")),
-        list(SupervisionLetter.objects.order_by("seq", "findings__description").values_list("seq", "unit__name", "findings__description")),
+        list(
+            InspectionPoint.objects.order_by("name").values_list(
+                "name", "region_code", "responsible_unit__name"
+            )
+        ),
+        list(
+            Finding.objects.order_by("description").values_list(
+                "description", "status", "outcome", "responsible_unit__name"
+            )
+        ),
+        list(
+            FindingEvent.objects.order_by("finding__description", "id").values_list(
+                "finding__description", "action"
+            )
+        ),
+        list(
+            InspectionTarget.objects.order_by("inspection__title", "position").values_list(
+                "inspection__title", "point__name"
+            )
+        ),
+        list(
+            RankingEntry.objects.order_by("position").values_list("position", "unit__name", "score", "listed")
+        ),
+        list(
+            SupervisionLetter.objects.order_by("seq", "findings__description").values_list(
+                "seq", "unit__name", "findings__description"
+            )
+        ),
     )
 
 
@@ -50,7 +73,9 @@ def test_demo_has_every_state_and_is_deterministic():
     assert outcomes == {Outcome.FIXED, Outcome.UNFIXED}
     assert FindingEvent.objects.filter(action="reassign", time_lost__isnull=False).exists()
     assert FindingEvent.objects.filter(action="reopen").exists()
-    assert Finding.objects.filter(status__in=[Status.OPEN, Status.RECTIFYING], deadline__lt=demo.dt.date.today()).exists()
+    assert Finding.objects.filter(
+        status__in=[Status.OPEN, Status.RECTIFYING], deadline__lt=demo.dt.date.today()
+    ).exists()
     # The demo unit admin (东城区综合行政执法局) has findings to rectify.
     assert Finding.objects.filter(responsible_unit__name="东城区综合行政执法局").exists()
     assert Inspection.objects.get(kind="random").sample_seed == 20260301
@@ -58,12 +83,22 @@ def test_demo_has_every_state_and_is_deterministic():
     letter = SupervisionLetter.objects.get()
     assert letter.seq == 1 and letter.unit.name == "西湖区综合行政执法局" and letter.findings.count() == 2
     bulletin = Bulletin.objects.get()
-    assert bulletin.office.name == "示范市文明办" and bulletin.figures["findings"]["found"] == Finding.objects.filter(
-        created_at__date__gte=bulletin.period_start
-    ).count()
+    assert (
+        bulletin.office.name == "示范市文明办"
+        and bulletin.figures["findings"]["found"]
+        == Finding.objects.filter(created_at__date__gte=bulletin.period_start).count()
+    )
     ranking = Ranking.objects.get()
     assert ranking.status == "published" and ranking.entries.filter(listed="black").exists()
-    assert not Finding.objects.filter(inspection__isnull=True).exists()
+    # Every finding belongs to the demo inspection, except the one a 随手拍 became.
+    assert list(
+        Finding.objects.filter(inspection__isnull=True).values_list("public_report__status", flat=True)
+    ) == ["accepted"]
+    assert sorted(PublicReport.objects.values_list("status", flat=True)) == [
+        "accepted",
+        "pending",
+        "rejected",
+    ]
     first = _fingerprint()
     demo.seed(stdout=out)  # a second run changes nothing
     assert _fingerprint() == first

@@ -67,7 +67,12 @@ def test_a_finding_without_a_point_names_its_unit(client, world):
     login_client(client, world.county_a_admin)
     response = client.post(
         "/inspections/findings/new/",
-        {"responsible_unit": world.unit_a.pk, "location_text": "朝阳路 18 号门前", "category": category().pk, "severity": "severe"},
+        {
+            "responsible_unit": world.unit_a.pk,
+            "location_text": "朝阳路 18 号门前",
+            "category": category().pk,
+            "severity": "severe",
+        },
     )
     assert response.status_code == 302
     finding = Finding.objects.latest("id")
@@ -128,8 +133,13 @@ def test_ledger_filters_by_unit_and_category(client, world):
     a = new_finding(world, category=category("蜘蛛网"))
     b = new_finding(world, category=category("卫生死角"))
     login_client(client, world.city_inspector)
-    body = client.get(f"/inspections/findings/?category={a.category_id}&unit={world.unit_a.pk}").content.decode()
-    assert f'href="/inspections/findings/{a.pk}/"' in body and f'href="/inspections/findings/{b.pk}/"' not in body
+    body = client.get(
+        f"/inspections/findings/?category={a.category_id}&unit={world.unit_a.pk}"
+    ).content.decode()
+    assert (
+        f'href="/inspections/findings/{a.pk}/"' in body
+        and f'href="/inspections/findings/{b.pk}/"' not in body
+    )
 
 
 def test_home_attention_for_unit_and_inspector(client, world):

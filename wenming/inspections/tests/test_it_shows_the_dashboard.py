@@ -26,7 +26,9 @@ def build(world, suffix: str = ""):
     late = new_finding(world, status=Status.RECTIFYING)
     Finding.objects.filter(pk=late.pk).update(deadline=services.local_today() - dt.timedelta(days=1))
     b_point = point(world, name=f"西湖站{suffix}", unit=world.unit_b)
-    InspectionPoint.objects.filter(pk=b_point.pk).update(region=world.county_b, region_code=world.county_b.code)
+    InspectionPoint.objects.filter(pk=b_point.pk).update(
+        region=world.county_b, region_code=world.county_b.code
+    )
     new_finding(world, point=InspectionPoint.objects.get(pk=b_point.pk))
 
 
@@ -40,7 +42,13 @@ def test_every_figure_is_the_size_of_its_list(client, world):
     login_client(client, world.city_inspector)
     body = client.get("/inspections/dashboard/").content.decode()
     links = re.findall(r'<a(?: class="[^"]*")? href="(/inspections/findings/\?[^"]+)">(\d+)</a>', body)
-    links += [(h, n) for h, n in re.findall(r'href="(/inspections/findings/\?[^"]+)"><div class="card-body"><div class="subheader">[^<]*</div><div class="h1 mb-0">(\d+)</div>', body)]
+    links += [
+        (h, n)
+        for h, n in re.findall(
+            r'href="(/inspections/findings/\?[^"]+)"><div class="card-body"><div class="subheader">[^<]*</div><div class="h1 mb-0">(\d+)</div>',
+            body,
+        )
+    ]
     assert len(links) > 30
     for href, figure in links:
         assert rows_listed(client, href) == int(figure), (href, figure)
@@ -74,3 +82,53 @@ def test_the_dashboard_query_count_is_fixed(client, world):
     with CaptureQueriesContext(connection) as many:
         client.get("/inspections/dashboard/")
     assert len(many.captured_queries) == len(few.captured_queries) <= 16
+
+
+def test_the_monthly_trend_counts_overdue_and_every_point_links_to_its_records(client, world):
+    import json
+
+    from django.utils import timezone
+
+    today = services.local_today()
+    last_month = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=10)
+    key = last_month.strftime("%Y-%m")
+
+    def at(day, hour=12):
+        return timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
+
+    still_open = new_finding(world)
+    closed_late = new_finding(world, status=Status.CLOSED)
+    closed_on_the_day = new_finding(world, status=Status.CLOSED)
+    Finding.objects.filter(pk=still_open.pk).update(deadline=last_month)
+    Finding.objects.filter(pk=closed_late.pk).update(
+        deadline=last_month, closed_at=at(last_month + dt.timedelta(days=1), 1)
+    )
+    Finding.objects.filter(pk=closed_on_the_day.pk).update(deadline=last_month, closed_at=at(last_month, 23))
+    login_client(client, world.city_inspector)
+    body = client.get("/inspections/dashboard/").content.decode()
+    row = body.split('data-testid="trend"', 1)[1]
+    href = f"/inspections/findings/?overdue_month={key}"
+    assert f'href="{href}">2</a>' in row
+    assert rows_listed(client, href) == 2
+    listed = client.get(href).content.decode()
+    assert (
+        f"/inspections/findings/{still_open.pk}/" in listed
+        and f"/inspections/findings/{closed_late.pk}/" in listed
+    )
+    assert f"/inspections/findings/{closed_on_the_day.pk}/" not in listed
+    # The chart's data: a JSON script tag (no inline script), each point with the link of its list.
+    data = json.loads(
+        html.unescape(
+            re.search(
+                r'<script type="application/json" id="insp-trend-data">(.*?)</script>', body, re.S
+            ).group(1)
+        )
+    )
+    assert [s["name"] for s in data["series"]] == ["发现", "销号", "逾期"]
+    late = dict(zip(data["months"], data["series"][2]["data"], strict=True))[key]
+    assert late == {"value": 2, "href": href}
+    for series in data["series"]:
+        for item in series["data"]:
+            assert rows_listed(client, item["href"]) == item["value"], item
+    assert 'src="/static/inspections/trend.js"' in body and "<script>" not in body
+    assert "较上月" in row

@@ -7,6 +7,7 @@ import io
 
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import CHROMIUM, PHONE
 from tests.e2e.helpers import assert_fits_width, assert_styled, log_in, shot
@@ -45,7 +46,10 @@ def phone(browser, live_server):
         page = context.new_page()
         page.problems = []
         page.on("pageerror", lambda e: page.problems.append(f"page error: {e}"))
-        page.on("console", lambda m: m.type == "error" and "favicon" not in m.text and page.problems.append(m.text))
+        page.on(
+            "console",
+            lambda m: m.type == "error" and "favicon" not in m.text and page.problems.append(m.text),
+        )
         page.on("response", lambda r: r.status >= 400 and page.problems.append(f"HTTP {r.status}: {r.url}"))
         log_in(page, live_server.url, username)
         return page
@@ -76,7 +80,9 @@ def test_a_finding_from_phone_to_closure(phone, live_server, world, screens_dir)
     assert photos.get_attribute("accept") == "image/*" and photos.get_attribute("capture") == "environment"
     photos.set_input_files([_jpeg((180, 40, 40))])
     inspector.click("#wm-locate")
-    inspector.wait_for_function("document.getElementById('id_latitude').value !== ''")
+    # A locator assertion, not wait_for_function("…"): a string predicate is eval'd in the
+    # page on each poll, which the site's CSP (no 'unsafe-eval') refuses — a timing-dependent failure.
+    expect(inspector.locator("#id_latitude")).not_to_have_value("")
     assert "已定位" in inspector.locator("[data-testid=gps-status]").inner_text()
     inspector.fill("#id_location_text", "站台东侧广告栏")
     inspector.select_option("#id_category", str(category.pk))
@@ -102,7 +108,9 @@ def test_a_finding_from_phone_to_closure(phone, live_server, world, screens_dir)
     unit.click("[data-testid=action-start] button[type=submit]")
     unit.wait_for_load_state("load")
     assert unit.locator("[data-testid=finding-status]").inner_text() == "整改中"
-    unit.locator("[data-testid=action-request_closure] input[name=photos]").set_input_files([_jpeg((40, 160, 60))])
+    unit.locator("[data-testid=action-request_closure] input[name=photos]").set_input_files(
+        [_jpeg((40, 160, 60))]
+    )
     unit.fill("[data-testid=action-request_closure] textarea[name=reason]", "小广告已全部清除，立柱已刷新")
     shot(unit, screens_dir, "e2e-inspections-3-unit-request")
     unit.click("[data-testid=action-request_closure] button[type=submit]")
@@ -130,6 +138,10 @@ def test_a_finding_from_phone_to_closure(phone, live_server, world, screens_dir)
     finding.refresh_from_db()
     assert finding.status == Status.CLOSED
     assert list(finding.events.values_list("action", flat=True)) == [
-        "create", "start", "request_closure", "begin_review", "verify",
+        "create",
+        "start",
+        "request_closure",
+        "begin_review",
+        "verify",
     ]
     assert inspector.problems == [] and unit.problems == [], (inspector.problems, unit.problems)
