@@ -50,6 +50,17 @@ GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英�
 SKILLS = ["", "", "医疗急救", "心理咨询", "法律咨询", "摄影", "外语", "驾驶", "电脑维修", "文艺表演"]
 VOLUNTEERS = {"small": 300, "province": 5000}
 ORG_ADMIN = ("zy_admin", "东城区志愿者协会管理员")
+VOLUNTEER_LOGIN = ("zy_volunteer", "演示志愿者")
+PAST_ACTIVITIES = 4  # per organisation, closed, with check-ins and hours
+PEOPLE_PER_ACTIVITY = 12
+ACTIVITY_TITLES = [
+    "社区敬老助餐",
+    "文明交通劝导",
+    "河道垃圾清理",
+    "图书馆秩序维护",
+    "义诊咨询",
+    "垃圾分类宣传",
+]
 
 
 def _county_org_name(county: Region) -> str:
@@ -66,6 +77,7 @@ def seed(*, scale: str = "small", stdout=None) -> None:
     with transaction.atomic():
         orgs, teams = _seed_orgs(city)
         created = _seed_volunteers(rng, orgs, teams, count=VOLUNTEERS.get(scale, 300))
+        activities, records = _seed_activities(rng, orgs)
         audit_record(
             action=Action.IMPORT,
             object_type="volunteers.volunteer",
@@ -73,12 +85,25 @@ def seed(*, scale: str = "small", stdout=None) -> None:
             changes={"志愿者": [0, created]},
             region_code=city.code,
         )
+    from django.apps import apps
+
+    if apps.is_installed("wenming.vstats"):  # bulk_create sends no signals: recompute the rollups (docs/vstats.md)
+        from wenming.vstats.services import rollup_rebuild
+
+        rollup_rebuild()
     if stdout is not None:
-        stdout.write(f"志愿服务：{len(orgs)} 个组织、{len(teams)} 支队伍、{created} 名志愿者")
+        stdout.write(
+            f"志愿服务：{len(orgs)} 个组织、{len(teams)} 支队伍、{created} 名志愿者、{activities} 场活动、{records} 条服务记录"
+            f"（志愿者演示账号 {VOLUNTEER_LOGIN[0]}）"
+        )
 
 
 def _seed_orgs(city: Region) -> tuple[list[VolunteerOrg], list[Team]]:
-    offices = {o.region_code: o for o in Organisation.objects.filter(kind=OrgKind.OFFICE, region_code__startswith="99")}
+    offices = {
+        o.region_code: o
+        for o in Organisation.objects.filter(kind=OrgKind.OFFICE, region_code__startswith="99")
+    }
+
     def org(name, region, operator):
         existing = VolunteerOrg.objects.filter(region=region, name=name).first()
         return existing or services.vorg_create(name=name, region=region, operator=operator)
@@ -87,13 +112,22 @@ def _seed_orgs(city: Region) -> tuple[list[VolunteerOrg], list[Team]]:
     # The city's youth volunteers are run by a bureau, not by the civilization office.
     bureau = (
         Organisation.objects.filter(name="示范市民政局").first()
-        or Organisation.objects.filter(kind=OrgKind.UNIT, unit_type="organ", region_code__startswith="9901").order_by("pk").first()
+        or Organisation.objects.filter(kind=OrgKind.UNIT, unit_type="organ", region_code__startswith="9901")
+        .order_by("pk")
+        .first()
     )
     orgs.append(org(YOUTH_ORG, city, bureau or offices.get(city.code)))
     for county in Region.objects.filter(level=Level.COUNTY, code__startswith="9901").order_by("code"):
         orgs.append(org(_county_org_name(county), county, offices.get(county.code)))
-    teams = [services.team_create(org=org, name=f"{org.name[:-3] if org.name.endswith('志愿者协会') else ''}{name}", service_area=area)
-             for org in orgs for name, area in TEAMS]
+    teams = [
+        services.team_create(
+            org=org,
+            name=f"{org.name[:-3] if org.name.endswith('志愿者协会') else ''}{name}",
+            service_area=area,
+        )
+        for org in orgs
+        for name, area in TEAMS
+    ]
     from wenming.orgs import services as org_services
     from wenming.orgs.demo import DEMO_PASSWORD
 
@@ -125,7 +159,9 @@ def _seed_volunteers(rng: random.Random, orgs, teams, *, count: int) -> int:
     communities = list(Region.objects.filter(level=Level.VILLAGE, code__startswith="9901").order_by("code"))
     if not communities:
         return 0
-    units = list(Organisation.objects.filter(kind=OrgKind.UNIT, region_code__startswith="9901").order_by("pk"))
+    units = list(
+        Organisation.objects.filter(kind=OrgKind.UNIT, region_code__startswith="9901").order_by("pk")
+    )
     org_by_county = {o.region_code[:6]: o for o in orgs if o.region.level == Level.COUNTY}
     teams_by_org: dict[int, list[Team]] = {}
     for team in teams:
@@ -189,3 +225,155 @@ def _seed_volunteers(rng: random.Random, orgs, teams, *, count: int) -> int:
         )
     TeamMembership.objects.bulk_create(memberships, batch_size=1000)
     return len(rows)
+
+
+def _seed_activities(rng: random.Random, orgs) -> tuple[int, int]:
+    """Per organisation one project with past activities (closed: confirmed sign-ups, check-in
+    and check-out, hours in the ledger) and two coming ones (sign-ups, a waitlist); 东城区 also
+    gets one running now so the QR check-in can be tried, and a demo volunteer login
+    (``zy_volunteer``) signed up to it. Bulk-inserted; one audit entry for the batch."""
+    import secrets
+    from decimal import Decimal
+
+    from wenming.orgs.demo import DEMO_PASSWORD
+    from wenming.volunteers import checkin
+    from wenming.volunteers.models import (
+        Activity,
+        Attendance,
+        PublishStatus,
+        RecordSource,
+        ServiceRecord,
+        Signup,
+        SignupStatus,
+        VolunteerProject,
+    )
+
+    now = timezone.now().replace(minute=0, second=0, microsecond=0)
+    members: dict[int, list[int]] = {}
+    for org_id, vid in (
+        Volunteer.objects.filter(home_org__in=orgs).order_by("pk").values_list("home_org_id", "pk")
+    ):
+        members.setdefault(org_id, []).append(vid)
+    projects = VolunteerProject.objects.bulk_create(
+        [
+            VolunteerProject(
+                org=o,
+                name=f"{o.name}·{rng.choice(['邻里守望', '文明实践', '关爱行动'])}",
+                service_area="综合",
+            )
+            for o in orgs
+        ]
+    )
+    plan = []  # (activity, past?)
+    for project, org in zip(projects, orgs, strict=True):
+        if not members.get(org.pk):
+            continue
+        for k in range(PAST_ACTIVITIES + 2):
+            past = k < PAST_ACTIVITIES
+            start = (
+                now - dt.timedelta(days=7 * (k + 1))
+                if past
+                else now + dt.timedelta(days=3 + 4 * (k - PAST_ACTIVITIES))
+            )
+            start = start.replace(hour=9)
+            plan.append((Activity(
+                project=project, org=org, title=rng.choice(ACTIVITY_TITLES), place=f"{org.region.name}新时代文明实践站",
+                start=start, end=start + dt.timedelta(hours=3), capacity=PEOPLE_PER_ACTIVITY if past else 8,
+                signup_deadline=start, insurance_note="组织方统一购买志愿者意外险",
+                status=PublishStatus.CLOSED if past else PublishStatus.PUBLISHED, closed_at=start + dt.timedelta(hours=4) if past else None,
+                checkin_key=secrets.token_hex(16),
+            ), past))  # fmt: skip
+        if org.name == "东城区志愿者协会":
+            plan.append((Activity(
+                project=project, org=org, title="周五志愿服务日（进行中）", place="东城区新时代文明实践中心",
+                start=now - dt.timedelta(hours=1), end=now + dt.timedelta(hours=3), capacity=20, signup_deadline=now + dt.timedelta(hours=3),
+                checkin_key=secrets.token_hex(16),
+            ), False))  # fmt: skip
+    activities = Activity.objects.bulk_create([a for a, _ in plan])
+    signups, attendances, records = [], [], []
+    for activity, (_, past) in zip(activities, plan, strict=True):
+        people = members[activity.org_id]
+        chosen = rng.sample(people, min(len(people), activity.capacity + (0 if past else 2)))
+        for i, vid in enumerate(chosen):
+            if past:
+                status = SignupStatus.CONFIRMED
+            else:
+                status = (
+                    SignupStatus.WAITLISTED
+                    if i >= activity.capacity
+                    else rng.choice([SignupStatus.PENDING, SignupStatus.CONFIRMED])
+                )
+            signups.append(
+                Signup(
+                    activity=activity,
+                    volunteer_id=vid,
+                    status=status,
+                    decided_at=now if status == "confirmed" else None,
+                )
+            )
+            if past and rng.random() < 0.9:
+                t_in = activity.start + dt.timedelta(minutes=rng.randint(-20, 20))
+                forgot = rng.random() < 0.1
+                t_out = activity.end if forgot else activity.end + dt.timedelta(minutes=rng.randint(-70, 20))
+                attendances.append((activity, vid, t_in, t_out, forgot))
+    Signup.objects.bulk_create(signups, batch_size=2000)
+    signup_ids = dict(
+        ((a, v), pk)
+        for a, v, pk in Signup.objects.filter(activity__in=activities).values_list(
+            "activity_id", "volunteer_id", "pk"
+        )
+    )
+    rows = []
+    for activity, vid, t_in, t_out, forgot in attendances:
+        rows.append(Attendance(activity=activity, volunteer_id=vid, signup_id=signup_ids[(activity.pk, vid)],
+                               checked_in_at=t_in, checked_out_at=t_out, auto_closed=forgot))  # fmt: skip
+        records.append(ServiceRecord(
+            org_id=activity.org_id, activity=activity, volunteer_id=vid, date=timezone.localdate(activity.start),
+            start=max(t_in, activity.start), end=min(t_out, activity.end), hours=checkin.hours_between(activity, t_in, t_out),
+            content=activity.title, source=RecordSource.CHECKIN, reason="未签退，按活动结束时间封顶" if forgot else "",
+        ))  # fmt: skip
+    Attendance.objects.bulk_create(rows, batch_size=2000)
+    # Older service before the platform, entered by hand, so some volunteers reach a star.
+    for org_id, people in members.items():
+        for vid in rng.sample(people, min(len(people), 5)):
+            records.append(ServiceRecord(
+                org_id=org_id, volunteer_id=vid, date=timezone.localdate() - dt.timedelta(days=400),
+                hours=Decimal(rng.choice([60, 120, 150, 320])), content="往年志愿服务（纸质台账补录）",
+                source=RecordSource.MANUAL, reason="平台上线前纸质台账补录",
+            ))  # fmt: skip
+    ServiceRecord.objects.bulk_create(records, batch_size=2000)
+    _demo_volunteer_login(activities, plan, DEMO_PASSWORD)
+    audit_record(
+        action=Action.IMPORT, object_type="volunteers.servicerecord",
+        object_repr=f"演示数据：活动 {len(activities)} 场、服务记录 {len(records)} 条",
+        changes={"活动": [0, len(activities)], "服务记录": [0, len(records)]}, region_code="990100000000",
+    )  # fmt: skip
+    return len(activities), len(records)
+
+
+def _demo_volunteer_login(activities, plan, password) -> None:
+    """``zy_volunteer``: a login for one 东城区 volunteer, confirmed for the running activity."""
+    from wenming.volunteers.models import Signup, SignupStatus
+
+    running = next((a for a, (_, past) in zip(activities, plan, strict=True) if "进行中" in a.title), None)
+    if running is None:
+        return
+    User = get_user_model()
+    volunteer = (
+        Volunteer.objects.filter(home_org_id=running.org_id, user__isnull=True)
+        .exclude(signups__activity=running)
+        .order_by("pk")
+        .first()
+    )
+    if volunteer is None or User.objects.filter(username=VOLUNTEER_LOGIN[0]).exists():
+        return
+    from wenming.orgs import services as org_services
+
+    user = org_services.user_create(
+        username=VOLUNTEER_LOGIN[0], display_name=volunteer.name, password=password
+    )
+    volunteer.user = user
+    volunteer.save(update_fields=["user"])
+    Signup.objects.create(
+        activity=running, volunteer=volunteer, status=SignupStatus.CONFIRMED, decided_at=timezone.now()
+    )

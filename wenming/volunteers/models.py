@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from wenming.orgs.models import Organisation, Region
@@ -105,7 +105,9 @@ class VolunteerOrgAdmin(models.Model):
     approvals). Kept here, not as an orgs Role: the organisation is not an orgs Organisation."""
 
     org = models.ForeignKey(VolunteerOrg, on_delete=models.CASCADE, related_name="admins")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="volunteer_org_roles")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="volunteer_org_roles"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     scope_rule = ScopeRule(custom=lambda scope: _vorg_q(scope, "org__"))
@@ -124,7 +126,9 @@ class VolunteerOrgAdmin(models.Model):
 class Team(models.Model):
     """志愿服务队伍 — a team under a volunteer organisation."""
 
-    org = models.ForeignKey(VolunteerOrg, on_delete=models.PROTECT, related_name="teams", verbose_name=_("所属组织"))
+    org = models.ForeignKey(
+        VolunteerOrg, on_delete=models.PROTECT, related_name="teams", verbose_name=_("所属组织")
+    )
     name = models.CharField(_("队伍名称"), max_length=200)
     service_area = models.CharField(_("服务领域"), max_length=100, blank=True)
     description = models.TextField(_("简介"), blank=True)
@@ -188,16 +192,28 @@ class Volunteer(models.Model):
         _("政治面貌"), max_length=20, choices=PoliticalStatus.choices, default=PoliticalStatus.MASSES
     )
     skills = models.CharField(_("专业技能"), max_length=200, blank=True)
-    availability = models.CharField(_("可服务时间"), max_length=16, choices=Availability.choices, default=Availability.ANY)
+    availability = models.CharField(
+        _("可服务时间"), max_length=16, choices=Availability.choices, default=Availability.ANY
+    )
     home_org = models.ForeignKey(
-        VolunteerOrg, null=True, blank=True, on_delete=models.SET_NULL, related_name="registered", verbose_name=_("登记组织")
+        VolunteerOrg,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="registered",
+        verbose_name=_("登记组织"),
     )
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="volunteer"
     )
     # 双报到: an employed party member reports to their work unit and serves in their home community.
     dual_report_unit = models.ForeignKey(
-        Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("在职党员工作单位")
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("在职党员工作单位"),
     )
     dual_report_community = models.ForeignKey(
         Region, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("报到社区")
@@ -250,10 +266,14 @@ class TeamMembership(models.Model):
 
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
     volunteer = models.ForeignKey(Volunteer, on_delete=models.CASCADE, related_name="team_memberships")
-    status = models.CharField(_("状态"), max_length=16, choices=MembershipStatus.choices, default=MembershipStatus.APPLIED)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=MembershipStatus.choices, default=MembershipStatus.APPLIED
+    )
     applied_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
     decided_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     note = models.CharField(_("说明"), max_length=200, blank=True)
 
     scope_rule = ScopeRule(custom=membership_scope)
@@ -277,10 +297,12 @@ class TeamMembership(models.Model):
 
 
 class RegistrationAttempt(models.Model):
-    """自助注册记录 — one self-registration POST, for the per-address rate limit (rows older
-    than the window are deleted as new ones arrive)."""
+    """自助注册记录 — one POST of a public volunteer form (self-registration, claiming a record),
+    for the per-address rate limit (rows older than the window are deleted as new ones arrive)."""
 
     ip = models.GenericIPAddressField(null=True, blank=True)
+    # Which public form: "register" (自助注册) or "claim" (认领档案); each has its own limit.
+    kind = models.CharField(max_length=16, default="register")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -288,3 +310,421 @@ class RegistrationAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ip} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+# --- Projects, activities, sign-ups, check-in (issue 5 item 3–4) ----------------------------
+
+
+def _org_or_self_q(scope, org_path: str) -> Q:
+    """Rows of a visible volunteer organisation, or the user's own (``volunteer__user``)."""
+    q = _vorg_q(scope, org_path)
+    if scope.user_id is not None:
+        q |= Q(volunteer__user_id=scope.user_id)
+    return q
+
+
+def published_or_org_q(scope) -> Q:
+    """Projects/activities: everything of a visible organisation; published ones also to every
+    registered volunteer (they browse them to sign up, wherever they live)."""
+    q = _vorg_q(scope, "org__")
+    if scope.user_id is not None:
+        q |= Q(status=PublishStatus.PUBLISHED) & Exists(Volunteer.objects.filter(user_id=scope.user_id))
+    return q
+
+
+def activity_scope_q(scope) -> Q:
+    """Activities: as projects (``published_or_org_q``), plus those a volunteer signed up for in
+    any state — so a volunteer still opens an activity that was cancelled (and reads why)."""
+    q = published_or_org_q(scope)
+    if scope.user_id is not None:
+        q |= Exists(Signup.objects.filter(activity_id=OuterRef("pk"), volunteer__user_id=scope.user_id))
+    return q
+
+
+class PublishStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    PUBLISHED = "published", _("已发布")
+    CLOSED = "closed", _("已结项")
+    CANCELLED = "cancelled", _("已取消")
+
+
+class VolunteerProject(models.Model):
+    """志愿服务项目 — a project of a volunteer organisation; its activities are the dated events."""
+
+    org = models.ForeignKey(
+        VolunteerOrg, on_delete=models.PROTECT, related_name="projects", verbose_name=_("组织")
+    )
+    name = models.CharField(_("项目名称"), max_length=200)
+    service_area = models.CharField(_("服务领域"), max_length=100, blank=True)
+    description = models.TextField(_("项目简介"), blank=True)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=PublishStatus.choices, default=PublishStatus.PUBLISHED
+    )
+    cancel_reason = models.CharField(_("取消原因"), max_length=300, blank=True)
+    cancelled_at = models.DateTimeField(_("取消时间"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    scope_rule = ScopeRule(custom=published_or_org_q)
+
+    class Meta:
+        verbose_name = _("志愿服务项目")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def audit_location(self) -> tuple[str, int | None]:
+        return self.org.region_code, self.org.operator_id
+
+
+class Activity(models.Model):
+    """志愿服务活动 — one dated event of a project (time, place, capacity, sign-up deadline,
+    required skills, insurance note). ``org`` is the project's organisation (kept here too: it is
+    the organiser, the only one that records hours for the activity — 谁组织谁记录)."""
+
+    project = models.ForeignKey(
+        VolunteerProject, on_delete=models.PROTECT, related_name="activities", verbose_name=_("项目")
+    )
+    org = models.ForeignKey(
+        VolunteerOrg, on_delete=models.PROTECT, related_name="activities", verbose_name=_("组织单位")
+    )
+    title = models.CharField(_("活动名称"), max_length=200)
+    description = models.TextField(_("服务内容"), blank=True)
+    place = models.CharField(_("地点"), max_length=200)
+    start = models.DateTimeField(_("开始时间"))
+    end = models.DateTimeField(_("结束时间"))
+    capacity = models.PositiveIntegerField(_("招募人数"))
+    signup_deadline = models.DateTimeField(_("报名截止"))
+    required_skills = models.CharField(_("技能要求"), max_length=200, blank=True)
+    insurance_note = models.CharField(_("保险说明"), max_length=300, blank=True)
+    needs_confirmation = models.BooleanField(_("报名需管理员确认"), default=True)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=PublishStatus.choices, default=PublishStatus.PUBLISHED
+    )
+    # Per-activity key of the rotating check-in QR (HMAC with the time slot); replaced to revoke.
+    checkin_key = models.CharField(max_length=64, editable=False)
+    closed_at = models.DateTimeField(_("结项时间"), null=True, blank=True)
+    cancel_reason = models.CharField(_("取消原因"), max_length=300, blank=True)
+    cancelled_at = models.DateTimeField(_("取消时间"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    scope_rule = ScopeRule(custom=activity_scope_q)
+
+    class Meta:
+        verbose_name = _("志愿服务活动")
+        ordering = ["-start", "-id"]
+        indexes = [models.Index(fields=["org", "start"], name="vol_activity_org_start")]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=F("start")), name="vol_activity_end_after_start")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def audit_location(self) -> tuple[str, int | None]:
+        return self.org.region_code, self.org.operator_id
+
+
+class SignupStatus(models.TextChoices):
+    PENDING = "pending", _("待确认")
+    CONFIRMED = "confirmed", _("已确认")
+    WAITLISTED = "waitlisted", _("候补")
+    CANCELLED = "cancelled", _("已取消")
+    REJECTED = "rejected", _("未通过")
+
+
+SIGNUP_ACTIVE = (SignupStatus.PENDING, SignupStatus.CONFIRMED, SignupStatus.WAITLISTED)
+
+
+class Signup(models.Model):
+    """活动报名 — pending (awaiting the admin) / confirmed / waitlisted (over capacity, promoted
+    in order when a place frees) / cancelled / rejected. One active sign-up per volunteer and
+    activity."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="signups")
+    volunteer = models.ForeignKey(Volunteer, on_delete=models.CASCADE, related_name="signups")
+    status = models.CharField(
+        _("状态"), max_length=16, choices=SignupStatus.choices, default=SignupStatus.PENDING
+    )
+    created_at = models.DateTimeField(_("报名时间"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    cancelled_at = models.DateTimeField(_("取消时间"), null=True, blank=True)
+    overlap_warned = models.BooleanField(_("时间冲突已提示"), default=False)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+
+    scope_rule = ScopeRule(custom=lambda scope: _org_or_self_q(scope, "activity__org__"))
+
+    class Meta:
+        verbose_name = _("活动报名")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["activity", "volunteer"],
+                condition=Q(status__in=["pending", "confirmed", "waitlisted"]),
+                name="vol_signup_one_active",
+            )
+        ]
+        indexes = [models.Index(fields=["volunteer", "status"], name="vol_signup_volunteer")]
+
+    def __str__(self) -> str:
+        return f"{self.volunteer} · {self.activity}"
+
+    def audit_location(self) -> tuple[str, int | None]:
+        return self.activity.org.region_code, self.activity.org.operator_id
+
+
+class Attendance(models.Model):
+    """签到记录 — one row per volunteer and activity (unique: concurrent scans cannot duplicate);
+    check-out is a conditional update of the same row. ``auto_closed``: the volunteer forgot to
+    check out and the activity's close applied the cap (scheduled end)."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="attendances")
+    volunteer = models.ForeignKey(Volunteer, on_delete=models.CASCADE, related_name="attendances")
+    signup = models.ForeignKey(Signup, on_delete=models.CASCADE, related_name="+")
+    checked_in_at = models.DateTimeField(_("签到时间"))
+    checked_out_at = models.DateTimeField(_("签退时间"), null=True, blank=True)
+    auto_closed = models.BooleanField(_("未签退（按规则封顶）"), default=False)
+    # Set when the organiser checked the volunteer in or out by hand (the reasons; who: the audit
+    # entry). A database default, so the scan path's raw INSERT need not name it.
+    manual_note = models.CharField(
+        _("手工签到/签退说明"), max_length=400, blank=True, default="", db_default=""
+    )
+
+    scope_rule = ScopeRule(custom=lambda scope: _org_or_self_q(scope, "activity__org__"))
+
+    class Meta:
+        verbose_name = _("签到记录")
+        ordering = ["checked_in_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["activity", "volunteer"], name="vol_attendance_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.volunteer} · {self.activity}"
+
+    def audit_location(self) -> tuple[str, int | None]:
+        return self.activity.org.region_code, self.activity.org.operator_id
+
+
+class ActivityMessage(models.Model):
+    """活动通知 — an in-app message from the organiser to an activity's signed-up volunteers
+    (no SMS channel)."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="messages")
+    body = models.TextField(_("通知内容"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("发送时间"), auto_now_add=True)
+
+    scope_rule = ScopeRule(
+        custom=lambda scope: (
+            _vorg_q(scope, "activity__org__")
+            | Exists(
+                Signup.objects.filter(
+                    activity_id=OuterRef("activity_id"),
+                    volunteer__user_id=scope.user_id,
+                    status__in=SIGNUP_ACTIVE,
+                )
+            )
+        )
+    )
+
+    class Meta:
+        verbose_name = _("活动通知")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.body[:30]
+
+    def audit_location(self) -> tuple[str, int | None]:
+        return self.activity.org.region_code, self.activity.org.operator_id
+
+
+# --- The hours ledger (issue 5 item 5) ------------------------------------------------------
+
+
+class RecordSource(models.TextChoices):
+    CHECKIN = "checkin", _("扫码签到")
+    MANUAL = "manual", _("手工录入")
+    IMPORT = "import", _("批量导入")
+    CORRECTION = "correction", _("更正")
+
+
+class ServiceRecord(models.Model):
+    """志愿服务记录 — one line of the hours ledger. Append-only: a correction is a new line
+    (``source=correction``, ``corrects`` → the line it corrects) whose ``hours`` is the signed
+    difference, so a volunteer's total is ``Sum(hours)`` and history stays visible.
+
+    ``org`` is the organising organisation, the only one that records (谁组织谁记录).
+    ``reason`` is required for manual entries and corrections. ``import_batch`` is free for the
+    bulk import to tag its rows (e.g. a job id) so a cancelled import can be removed whole.
+    """
+
+    org = models.ForeignKey(
+        VolunteerOrg, on_delete=models.PROTECT, related_name="service_records", verbose_name=_("记录组织")
+    )
+    activity = models.ForeignKey(
+        Activity,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="service_records",
+        verbose_name=_("活动"),
+    )
+    volunteer = models.ForeignKey(
+        Volunteer, on_delete=models.PROTECT, related_name="service_records", verbose_name=_("志愿者")
+    )
+    date = models.DateField(_("服务日期"))
+    start = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    end = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    hours = models.DecimalField(_("服务时长（小时）"), max_digits=7, decimal_places=2)
+    content = models.CharField(_("服务内容"), max_length=300, blank=True)
+    source = models.CharField(_("来源"), max_length=16, choices=RecordSource.choices)
+    reason = models.CharField(_("录入/更正原因"), max_length=300, blank=True)
+    corrects = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="corrections",
+        verbose_name=_("更正的记录"),
+    )
+    import_batch = models.BigIntegerField(null=True, blank=True, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+
+    scope_rule = ScopeRule(custom=lambda scope: _org_or_self_q(scope, "org__"))
+
+    class Meta:
+        verbose_name = _("志愿服务记录")
+        ordering = ["-date", "-id"]
+        indexes = [
+            models.Index(fields=["volunteer", "date"], name="vol_record_volunteer_date"),
+            models.Index(fields=["org", "date"], name="vol_record_org_date"),
+        ]
+        constraints = [
+            # Only a correction may be negative.
+            models.CheckConstraint(
+                condition=Q(hours__gte=0) | Q(source="correction"), name="vol_record_hours_nonneg"
+            ),
+            # One check-in line per volunteer and activity (the check-out that writes it may race).
+            models.UniqueConstraint(
+                fields=["activity", "volunteer"], condition=Q(source="checkin"), name="vol_record_one_checkin"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.volunteer} · {self.date} · {self.hours}h"
+
+    def audit_location(self) -> tuple[str, int | None]:
+        return self.org.region_code, self.org.operator_id
+
+
+class CorrectionStatus(models.TextChoices):
+    REQUESTED = "requested", _("待核实")
+    VERIFIED = "verified", _("已核实待更正")
+    REJECTED = "rejected", _("不予更正")
+    CORRECTED = "corrected", _("已更正")
+
+
+class CorrectionRequest(models.Model):
+    """时长更正申请 — a volunteer asks the organising organisation to correct a record (or to
+    record a missing one: ``record`` empty, ``activity`` set); the org admin verifies (核实) or
+    rejects, then corrects, which writes a ``ServiceRecord(source=correction)``. Each step audited."""
+
+    volunteer = models.ForeignKey(Volunteer, on_delete=models.CASCADE, related_name="correction_requests")
+    org = models.ForeignKey(VolunteerOrg, on_delete=models.PROTECT, related_name="correction_requests")
+    record = models.ForeignKey(
+        ServiceRecord, null=True, blank=True, on_delete=models.PROTECT, related_name="correction_requests"
+    )
+    activity = models.ForeignKey(Activity, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    requested_hours = models.DecimalField(_("申请更正为（小时）"), max_digits=7, decimal_places=2)
+    reason = models.CharField(_("申请理由"), max_length=500)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=CorrectionStatus.choices, default=CorrectionStatus.REQUESTED
+    )
+    verified_hours = models.DecimalField(
+        _("核实时长（小时）"), max_digits=7, decimal_places=2, null=True, blank=True
+    )
+    verify_note = models.CharField(_("核实意见"), max_length=500, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+    corrected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    corrected_at = models.DateTimeField(null=True, blank=True)
+    result = models.ForeignKey(
+        ServiceRecord, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+
+    scope_rule = ScopeRule(custom=lambda scope: _org_or_self_q(scope, "org__"))
+
+    class Meta:
+        verbose_name = _("时长更正申请")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.volunteer} · 更正申请 · {self.get_status_display()}"
+
+    def audit_location(self) -> tuple[str, int | None]:
+        return self.org.region_code, self.org.operator_id
+
+
+class StarLadder(models.Model):
+    """星级标准 — hours thresholds for 一星…五星 valid in a region's subtree (the deepest ladder
+    above a volunteer's residence applies; none → ``settings.VOLUNTEER_STAR_LADDER``)."""
+
+    region = models.OneToOneField(
+        Region, on_delete=models.CASCADE, related_name="+", verbose_name=_("适用区划")
+    )
+    region_code = models.CharField(max_length=12, db_index=True, editable=False)
+    thresholds = models.CharField(_("各星级时长（小时，逗号分隔）"), max_length=100)
+
+    scope_rule = ScopeRule(region="region_code")
+
+    class Meta:
+        verbose_name = _("星级标准")
+
+    def __str__(self) -> str:
+        return f"{self.region_code}: {self.thresholds}"
+
+
+class PointsEntry(models.Model):
+    """积分 — points (e.g. redeemable in 爱心超市), kept apart from legal hours; written only when
+    ``settings.VOLUNTEER_POINTS_ENABLED``."""
+
+    volunteer = models.ForeignKey(Volunteer, on_delete=models.CASCADE, related_name="points")
+    org = models.ForeignKey(VolunteerOrg, on_delete=models.PROTECT, related_name="+")
+    record = models.ForeignKey(
+        ServiceRecord, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    points = models.IntegerField(_("积分"))
+    reason = models.CharField(_("说明"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    scope_rule = ScopeRule(custom=lambda scope: _org_or_self_q(scope, "org__"))
+
+    class Meta:
+        verbose_name = _("积分记录")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.volunteer} · {self.points}"

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from wenming.volunteers import views
+from wenming.volunteers import views, views_checkin
+from wenming.volunteers import views_activities as av
 
 app_name = "volunteers"
 urlpatterns = [
@@ -24,4 +25,28 @@ urlpatterns = [
     path("teams/<int:team_id>/", views.team_detail, name="team_detail"),
     path("applications/", views.application_list, name="application_list"),
     path("applications/<int:application_id>/decide/", views.application_decide, name="application_decide"),
+    # Projects, activities, sign-up, QR check-in, the hours ledger (views_activities.py)
+    path("projects/", av.project_list, name="project_list"),
+    path("projects/new/", av.project_create, name="project_create"),
+    path("projects/<int:project_id>/", av.project_detail, name="project_detail"),
+    path("projects/<int:project_id>/activities/new/", av.activity_create, name="activity_create"),
+    path("activities/", av.activity_list, name="activity_list"),
+    path("activities/<int:activity_id>/", av.activity_detail, name="activity_detail"),
+    path("activities/<int:activity_id>/signup/", av.activity_signup, name="activity_signup"),
+    path("activities/<int:activity_id>/message/", av.activity_message, name="activity_message"),
+    path("activities/<int:activity_id>/close/", av.activity_close, name="activity_close"),
+    path("activities/<int:activity_id>/qr/", av.activity_qr, name="activity_qr"),
+    path("activities/<int:activity_id>/qr/frame/", av.activity_qr_frame, name="activity_qr_frame"),
+    path("signups/<int:signup_id>/cancel/", av.signup_cancel, name="signup_cancel"),
+    path("signups/<int:signup_id>/decide/", av.signup_decide, name="signup_decide"),
+    path("c/<int:activity_id>/<str:scan_token>/", views_checkin.scan, name="scan"),
+    path("me/activities/", av.me_activities, name="me_activities"),
+    path("me/hours/", av.me_hours, name="me_hours"),
+    path("me/hours/correct/", av.me_correction, name="me_correction"),
+    path("records/", av.record_list, name="record_list"),
+    path("records/new/", av.record_create, name="record_create"),
+    path("<int:volunteer_id>/hours/", av.volunteer_hours, name="volunteer_hours"),
+    path("corrections/", av.correction_list, name="correction_list"),
+    path("corrections/<int:correction_id>/verify/", av.correction_verify, name="correction_verify"),
+    path("corrections/<int:correction_id>/apply/", av.correction_apply, name="correction_apply"),
 ]

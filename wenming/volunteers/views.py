@@ -124,7 +124,9 @@ def volunteer_list(request):
 
 def _detail_context(request, volunteer: Volunteer) -> dict:
     memberships = (
-        TeamMembership.objects.filter(volunteer=volunteer).select_related("team", "team__org").order_by("-applied_at")
+        TeamMembership.objects.filter(volunteer=volunteer)
+        .select_related("team", "team__org")
+        .order_by("-applied_at")
     )
     return {
         "title": volunteer.name,
@@ -137,7 +139,9 @@ def _detail_context(request, volunteer: Volunteer) -> dict:
 
 def volunteer_detail(request, volunteer_id: int):
     volunteer = vaccess(
-        Volunteer.objects.select_related("residence", "home_org", "dual_report_unit", "dual_report_community"),
+        Volunteer.objects.select_related(
+            "residence", "home_org", "dual_report_unit", "dual_report_community"
+        ),
         request.user,
         pk=volunteer_id,
     )
@@ -148,7 +152,9 @@ def volunteer_detail(request, volunteer_id: int):
 def volunteer_reveal(request, volunteer_id: int):
     """显示完整证件号: a POST (never a link that could be prefetched), audited every time."""
     volunteer = vaccess(
-        Volunteer.objects.select_related("residence", "home_org", "dual_report_unit", "dual_report_community"),
+        Volunteer.objects.select_related(
+            "residence", "home_org", "dual_report_unit", "dual_report_community"
+        ),
         request.user,
         pk=volunteer_id,
     )
@@ -192,7 +198,9 @@ def volunteer_create(request):
                     dual_report_community=data["dual_report_community"],
                 )
                 if data["team"]:
-                    services.membership_add_approved(volunteer=volunteer, team=data["team"], user=request.user)
+                    services.membership_add_approved(
+                        volunteer=volunteer, team=data["team"], user=request.user
+                    )
         except ValidationError as exc:
             form.add_error(None, _errors(exc))
         else:
@@ -212,6 +220,8 @@ def volunteer_create(request):
 
 
 FILTERS = ("q", "org", "team", "political_status", "region", "dual_unit", "dual_community")
+
+
 def _work_units(request, orgs):
     """双报到 work units an admin may pick: units they see, and the units in the regions of the
     volunteer organisations they manage (an org admin usually holds no orgs membership)."""
@@ -221,10 +231,27 @@ def _work_units(request, orgs):
 
     prefixes = {prefix_of(code) for code in orgs.values_list("region_code", flat=True)}
     in_regions = Organisation.objects.filter(_prefix_q("region_code", prefixes), kind=OrgKind.UNIT)
-    return (scoped(Organisation, request.user) | in_regions).filter(is_active=True).order_by("region_code", "name")
+    return (
+        (scoped(Organisation, request.user) | in_regions)
+        .filter(is_active=True)
+        .order_by("region_code", "name")
+    )
 
 
-EXPORT_HEADERS = ["志愿者编号", "姓名", "证件类型", "证件号码", "性别", "出生日期", "手机号", "居住社区", "政治面貌", "专业技能", "登记组织", "登记时间"]
+EXPORT_HEADERS = [
+    "志愿者编号",
+    "姓名",
+    "证件类型",
+    "证件号码",
+    "性别",
+    "出生日期",
+    "手机号",
+    "居住社区",
+    "政治面貌",
+    "专业技能",
+    "登记组织",
+    "登记时间",
+]
 
 
 @require_http_methods(["GET", "POST"])
@@ -247,7 +274,11 @@ def volunteer_export(request):
         allowed = (
             Value(True)
             if scope.is_platform
-            else Case(When(selectors.unmask_q(scope), then=Value(True)), default=Value(False), output_field=BooleanField())
+            else Case(
+                When(selectors.unmask_q(scope), then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
         )
         qs = qs.annotate(unmask=allowed).defer(None)
     id_types = dict(Volunteer._meta.get_field("id_type").choices)
@@ -288,8 +319,7 @@ def volunteer_export(request):
             action=Action.VIEW_SENSITIVE if full else Action.EXPORT,
             object_type="volunteers.volunteer",
             object_repr="志愿者名单导出（含完整证件号、手机号）" if full else "志愿者名单导出（脱敏）",
-            changes={"行数": [None, response.export.rows], "完整号码": [None, full],
-                     "筛选": [None, filters]},
+            changes={"行数": [None, response.export.rows], "完整号码": [None, full], "筛选": [None, filters]},
             region_code="",
         )
     return response
@@ -298,12 +328,12 @@ def volunteer_export(request):
 # --- Self-registration (public) -------------------------------------------------------------
 
 
-def _over_limit(ip: str | None) -> bool:
-    """Per-address counter in the database (shared by every app server)."""
+def _over_limit(ip: str | None, *, kind: str = "register", limit: int = REGISTER_LIMIT) -> bool:
+    """Per-address counter in the database (shared by every app server), per public form."""
     since = timezone.now() - REGISTER_WINDOW
     RegistrationAttempt.objects.filter(created_at__lt=since).delete()
-    RegistrationAttempt.objects.create(ip=ip)
-    return RegistrationAttempt.objects.filter(ip=ip, created_at__gte=since).count() > REGISTER_LIMIT
+    RegistrationAttempt.objects.create(ip=ip, kind=kind)
+    return RegistrationAttempt.objects.filter(ip=ip, kind=kind, created_at__gte=since).count() > limit
 
 
 @login_not_required
@@ -339,7 +369,12 @@ def register(request):
     response = render(
         request,
         "volunteers/register.html",
-        {"title": "志愿者注册", "form": form, "consent_text": forms.CONSENT_TEXT, "consent_version": services.CONSENT_VERSION},
+        {
+            "title": "志愿者注册",
+            "form": form,
+            "consent_text": forms.CONSENT_TEXT,
+            "consent_version": services.CONSENT_VERSION,
+        },
         status=429 if limited else 200,
     )
     return response
@@ -351,14 +386,21 @@ def me(request):
     teams = []
     if volunteer is not None:
         memberships = list(
-            TeamMembership.objects.filter(volunteer=volunteer).select_related("team", "team__org").order_by("-applied_at")
+            TeamMembership.objects.filter(volunteer=volunteer)
+            .select_related("team", "team__org")
+            .order_by("-applied_at")
         )
         teams = list(selectors.teams_open_to(volunteer=volunteer)[:100])
     return render(
         request,
         "volunteers/me.html",
-        {"title": "我的志愿服务", "v": volunteer, "memberships": memberships, "teams": teams,
-         "breadcrumbs": [("我的志愿服务", None)]},
+        {
+            "title": "我的志愿服务",
+            "v": volunteer,
+            "memberships": memberships,
+            "teams": teams,
+            "breadcrumbs": [("我的志愿服务", None)],
+        },
     )
 
 
@@ -392,7 +434,10 @@ def region_options(request):
     return render(
         request,
         "volunteers/_region_options.html",
-        {"options": [(pk if by_pk else code, name) for pk, code, name in children], "has_parent": parent is not None},
+        {
+            "options": [(pk if by_pk else code, name) for pk, code, name in children],
+            "has_parent": parent is not None,
+        },
     )
 
 
@@ -419,8 +464,12 @@ def me_edit(request):
         d = form.cleaned_data
         try:
             services.volunteer_update(
-                volunteer=volunteer, phone=d["phone"], residence=d["residence"], political_status=d["political_status"],
-                skills=d["skills"], availability=d["availability"],
+                volunteer=volunteer,
+                phone=d["phone"],
+                residence=d["residence"],
+                political_status=d["political_status"],
+                skills=d["skills"],
+                availability=d["availability"],
             )
         except ValidationError as exc:
             form.add_error(None, _errors(exc))
@@ -434,7 +483,11 @@ def me_edit(request):
     return render(
         request,
         "volunteers/form.html",
-        {"title": "更正我的信息", "form": form, "breadcrumbs": [("我的志愿服务", reverse("volunteers:me")), ("更正信息", None)]},
+        {
+            "title": "更正我的信息",
+            "form": form,
+            "breadcrumbs": [("我的志愿服务", reverse("volunteers:me")), ("更正信息", None)],
+        },
     )
 
 
@@ -443,9 +496,13 @@ def me_leave(request):
     volunteer = selectors.volunteer_for_user(request.user)
     if volunteer is None:
         raise PermissionDenied("您还不是注册志愿者")
-    membership = TeamMembership.objects.filter(
-        volunteer=volunteer, pk=_int(request.POST.get("membership")), status__in=ACTIVE_STATUSES
-    ).select_related("team").first()
+    membership = (
+        TeamMembership.objects.filter(
+            volunteer=volunteer, pk=_int(request.POST.get("membership")), status__in=ACTIVE_STATUSES
+        )
+        .select_related("team")
+        .first()
+    )
     if membership is None:
         messages.error(request, "未找到该队伍")
     else:
@@ -464,7 +521,9 @@ def vorg_list(request):
         "volunteers/vorg_list.html",
         {
             "title": "志愿服务组织",
-            "page": _page(request, selectors.vorg_list(user=request.user, q=request.GET.get("q", "").strip())),
+            "page": _page(
+                request, selectors.vorg_list(user=request.user, q=request.GET.get("q", "").strip())
+            ),
             "can_create": scope.is_platform or bool(scope.admin_prefixes),
             "breadcrumbs": [("志愿者", reverse("volunteers:volunteer_list")), ("志愿服务组织", None)],
         },
@@ -478,11 +537,17 @@ def vorg_create(request):
         raise PermissionDenied("只有文明办管理员可以新建志愿服务组织")
     from wenming.volunteers.models import _prefix_q
 
-    regions = Region.objects.all() if scope.is_platform else Region.objects.filter(_prefix_q("code", scope.admin_prefixes))
+    regions = (
+        Region.objects.all()
+        if scope.is_platform
+        else Region.objects.filter(_prefix_q("code", scope.admin_prefixes))
+    )
     form = forms.VolunteerOrgForm(
         request.POST or None,
         regions=_capped(regions.filter(level__lte=Level.TOWN).order_by("code")),
-        operators=_capped(scoped(Organisation, request.user).filter(is_active=True).order_by("region_code", "name")),
+        operators=_capped(
+            scoped(Organisation, request.user).filter(is_active=True).order_by("region_code", "name")
+        ),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -495,8 +560,11 @@ def vorg_create(request):
     return render(
         request,
         "volunteers/form.html",
-        {"title": "新建志愿服务组织", "form": form,
-         "breadcrumbs": [("志愿服务组织", reverse("volunteers:vorg_list")), ("新建", None)]},
+        {
+            "title": "新建志愿服务组织",
+            "form": form,
+            "breadcrumbs": [("志愿服务组织", reverse("volunteers:vorg_list")), ("新建", None)],
+        },
     )
 
 
@@ -530,7 +598,11 @@ def vorg_admin_add(request, vorg_id: int):
     if not selectors.may_manage_vorg(user=request.user, org=org):
         raise PermissionDenied("您没有管理该组织的权限")
     form = forms.OrgAdminForm(request.POST)
-    user = User.objects.filter(username=form.data.get("username", "").strip()).first() if form.is_valid() else None
+    user = (
+        User.objects.filter(username=form.data.get("username", "").strip()).first()
+        if form.is_valid()
+        else None
+    )
     if user is None:
         messages.error(request, "未找到该用户名")
     else:
@@ -580,26 +652,45 @@ def team_detail(request, team_id: int):
 
 
 def application_list(request):
-    qs = selectors.applications_to_decide(user=request.user).select_related("team", "team__org", "volunteer").only(
-        "applied_at", "note", "status", "team__name", "team__org__name", "volunteer__name", "volunteer__number",
-        "volunteer__id_masked",
+    qs = (
+        selectors.applications_to_decide(user=request.user)
+        .select_related("team", "team__org", "volunteer")
+        .only(
+            "applied_at",
+            "note",
+            "status",
+            "team__name",
+            "team__org__name",
+            "volunteer__name",
+            "volunteer__number",
+            "volunteer__id_masked",
+        )
     )
     return render(
         request,
         "volunteers/application_list.html",
-        {"title": "待审核的入队申请", "page": _page(request, qs),
-         "breadcrumbs": [("志愿者", reverse("volunteers:volunteer_list")), ("入队申请", None)]},
+        {
+            "title": "待审核的入队申请",
+            "page": _page(request, qs),
+            "breadcrumbs": [("志愿者", reverse("volunteers:volunteer_list")), ("入队申请", None)],
+        },
     )
 
 
 @require_POST
 def application_decide(request, application_id: int):
-    membership = vaccess(TeamMembership.objects.select_related("team", "team__org", "volunteer"), request.user, pk=application_id)
+    membership = vaccess(
+        TeamMembership.objects.select_related("team", "team__org", "volunteer"),
+        request.user,
+        pk=application_id,
+    )
     if not selectors.is_org_admin(user=request.user, org=membership.team.org):
         raise PermissionDenied("只有该队伍所属组织的管理员可以审核")
     approve = request.POST.get("decision") == "approve"
     try:
-        services.membership_decide(membership=membership, approve=approve, user=request.user, note=request.POST.get("note", ""))
+        services.membership_decide(
+            membership=membership, approve=approve, user=request.user, note=request.POST.get("note", "")
+        )
     except ValidationError as exc:
         messages.error(request, _errors(exc))
     else:
@@ -614,6 +705,10 @@ def dual_report(request):
     return render(
         request,
         "volunteers/dual_report.html",
-        {"title": "在职党员双报到", "per_unit": per_unit, "per_community": per_community,
-         "breadcrumbs": [("志愿者", reverse("volunteers:volunteer_list")), ("双报到", None)]},
+        {
+            "title": "在职党员双报到",
+            "per_unit": per_unit,
+            "per_community": per_community,
+            "breadcrumbs": [("志愿者", reverse("volunteers:volunteer_list")), ("双报到", None)],
+        },
     )

@@ -48,3 +48,30 @@ def test_the_generated_people_are_deterministic(world, vw):
     second = demo.generate_people(random.Random(7), communities, 200)
     assert [(c.code, n) for c, n, _ in first] == [(c.code, n) for c, n, _ in second]
     assert len({n for _, n, _ in first}) == 200
+
+
+def test_it_seeds_activities_sign_ups_and_hours(world, vw):
+    from decimal import Decimal
+
+    from django.db.models import Sum
+
+    from wenming.volunteers import checkin, selectors
+    from wenming.volunteers.models import Activity, Attendance, ServiceRecord, Signup
+
+    demo.seed(scale="small", stdout=io.StringIO())
+    closed = Activity.objects.filter(status="closed")
+    assert closed.exists() and Activity.objects.filter(status="published", start__gt=closed.values("start")[:1]).exists()
+    assert Signup.objects.filter(status="waitlisted").exists() and Signup.objects.filter(status="pending").exists()
+    lines = ServiceRecord.objects.filter(source="checkin").select_related("activity")
+    assert lines.count() == Attendance.objects.count() > 0
+    for line in lines[:50]:
+        att = Attendance.objects.get(activity=line.activity, volunteer=line.volunteer)
+        assert line.hours == checkin.hours_between(line.activity, att.checked_in_at, att.checked_out_at)
+        assert line.org_id == line.activity.org_id  # 谁组织谁记录
+    assert ServiceRecord.objects.filter(source="manual").exclude(reason="").exists()
+    top = ServiceRecord.objects.values("volunteer").annotate(h=Sum("hours")).order_by("-h").first()
+    assert top["h"] >= Decimal(100)
+    volunteer = Volunteer.objects.get(user__username=demo.VOLUNTEER_LOGIN[0])
+    running = Activity.objects.get(title__contains="进行中")
+    assert Signup.objects.filter(activity=running, volunteer=volunteer, status="confirmed").exists()
+    assert selectors.volunteer_hours(volunteer)["total"] >= 0

@@ -19,7 +19,14 @@ from wenming.volunteers.tests import helpers as h
 pytestmark = pytest.mark.django_db
 
 WORLD_PERSONAS = [
-    "platform", "city_admin", "city_inspector", "county_a_admin", "unit_a_admin", "dept_lead_a", "outsider", "county_b_admin",
+    "platform",
+    "city_admin",
+    "city_inspector",
+    "county_a_admin",
+    "unit_a_admin",
+    "dept_lead_a",
+    "outsider",
+    "county_b_admin",
 ]
 PERSONAS = [*WORLD_PERSONAS, "vorg_admin", "vol_user", "anonymous"]
 
@@ -80,8 +87,13 @@ def _leaks(text: str) -> set[str]:
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
-def test_no_get_shows_a_full_id_or_phone(client, world, vw, persona):
-    """Every page of the module (and the list/export with search terms), for this persona."""
+def test_no_get_shows_a_full_id_or_phone(client, world, vw, aw, persona):
+    """Every page of the module (and the list/export with search terms), for this persona —
+    with the activity world (sign-ups, check-in, ledger lines, a correction request) in place."""
+    from django.utils import timezone
+
+    from wenming.volunteers.checkin import current_token
+
     _client(client, world, vw, persona)
     urls = [_url(r, world) for r in _volunteer_routes()]
     urls += [
@@ -94,12 +106,28 @@ def test_no_get_shows_a_full_id_or_phone(client, world, vw, persona):
         f"/volunteers/{vw.applicant.pk}/",
         f"/volunteers/{vw.volunteer_b.pk}/",
         f"/volunteers/orgs/{vw.vorg_b.pk}/",
+        # Activities and the ledger (issue 5 items 3–5, 9).
+        "/volunteers/activities/?all=1",
+        "/volunteers/activities/?all=1&pending=1",
+        f"/volunteers/activities/{aw.activity_a.pk}/",
+        f"/volunteers/activities/{aw.activity_b.pk}/",
+        f"/volunteers/activities/{aw.activity_a.pk}/qr/frame/",
+        f"/volunteers/c/{aw.activity_a.pk}/{current_token(aw.activity_a, timezone.now())}/",
+        "/volunteers/records/?q=张",
+        f"/volunteers/records/?q={vw.volunteer_a.number}",
+        "/volunteers/corrections/?status=all",
+        f"/volunteers/{vw.applicant.pk}/hours/",
+        f"/volunteers/{vw.volunteer_b.pk}/hours/",
+        f"/volunteers/me/hours/correct/?record={aw.record_a.pk}",
+        f"/volunteers/me/hours/correct/?activity={aw.activity_a.pk}",
     ]
     rendered = 0
     for url in urls:
         response = client.get(url)
         assert response.status_code < 500, url
-        if response.status_code == 302 and persona != "anonymous":  # (the login redirect echoes the asked URL)
+        if (
+            response.status_code == 302 and persona != "anonymous"
+        ):  # (the login redirect echoes the asked URL)
             assert _leaks(response["Location"]) == set(), f"{persona} GET {url} → {response['Location']}"
             if "?q=" in url:
                 response = client.get(response["Location"])
@@ -184,7 +212,9 @@ def test_masked_export_is_audited_too(client, world, vw):
 def test_audit_snapshots_hold_no_clear_or_hashed_values(world, vw):
     from wenming.volunteers.models import Volunteer
 
-    hashes = set(Volunteer.objects.values_list("id_hash", flat=True)) | set(Volunteer.objects.values_list("phone_hash", flat=True))
+    hashes = set(Volunteer.objects.values_list("id_hash", flat=True)) | set(
+        Volunteer.objects.values_list("phone_hash", flat=True)
+    )
     for entry in AuditEntry.objects.filter(object_type="volunteers.volunteer"):
         text = str(entry.changes)
         assert _leaks(text) == set(), entry.pk

@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 
 from tests.e2e.conftest import CHROMIUM, PHONE
-from tests.e2e.helpers import assert_fits_width, assert_styled, log_in, shot
+from tests.e2e.helpers import assert_fits_width, assert_styled, enrol_second_factor, log_in, shot
 from wenming.orgs.personal import make_mainland_id
 from wenming.volunteers.models import MembershipStatus, TeamMembership, Volunteer
 from wenming.volunteers.tests.helpers import PASSWORD, build_vworld
@@ -88,6 +88,7 @@ def test_register_apply_and_get_approved(phone, live_server, world, screens_dir)
     # 3. The organisation's admin approves on their phone.
     admin = phone()
     log_in(admin, base, vw.vorg_admin.username, PASSWORD)
+    enrol_second_factor(admin, base)  # org admins may unmask IDs: second factor required
     admin.goto(f"{base}/volunteers/teams/{vw.team_a.pk}/")
     assert_fits_width(admin)
     item = admin.locator("[data-testid=application-list] .list-group-item", has_text="陈小志")
