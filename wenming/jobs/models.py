@@ -24,7 +24,9 @@ class Job(models.Model):
 
     kind = models.CharField(_("类型"), max_length=64)
     title = models.CharField(_("名称"), max_length=200)
-    status = models.CharField(_("状态"), max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED, db_index=True)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED, db_index=True
+    )
     progress = models.PositiveIntegerField(_("已完成"), default=0)
     total = models.PositiveIntegerField(_("总量"), default=0)
     message = models.CharField(_("说明"), max_length=500, blank=True)
@@ -34,8 +36,12 @@ class Job(models.Model):
         "files.StoredFile", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     task_result_id = models.CharField(max_length=64, blank=True, db_index=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    organisation = models.ForeignKey("orgs.Organisation", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    organisation = models.ForeignKey(
+        "orgs.Organisation", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     region_code = models.CharField(max_length=12, blank=True, db_index=True)
     cancel_requested = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -76,3 +82,41 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return self.worker_id
+
+
+class ScheduledRunStatus(models.TextChoices):
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("进行中")
+    SUCCEEDED = "succeeded", _("已完成")
+    FAILED = "failed", _("失败")
+
+
+class ScheduledRun(models.Model):
+    """定时任务运行记录 — one slot of one scheduled function (wenming/jobs/schedule.py).
+
+    The unique (name, slot) pair is the claim: of several workers, only the one whose insert
+    succeeds runs the slot."""
+
+    name = models.CharField(_("任务"), max_length=64)
+    slot = models.DateTimeField(_("计划时间"))
+    status = models.CharField(
+        _("状态"), max_length=16, choices=ScheduledRunStatus.choices, default=ScheduledRunStatus.QUEUED
+    )
+    worker_id = models.CharField(max_length=64, blank=True)
+    summary = models.CharField(_("结果"), max_length=500, blank=True)
+    error = models.TextField(blank=True)
+    claimed_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    # System-wide maintenance: only platform admins (for whom every rule is open) see the runs.
+    scope_rule = ScopeRule(custom=lambda scope: models.Q(pk__in=[]))
+
+    class Meta:
+        verbose_name = _("定时任务运行记录")
+        ordering = ["-slot"]
+        constraints = [models.UniqueConstraint(fields=["name", "slot"], name="scheduled_run_once_per_slot")]
+        indexes = [models.Index(fields=["name", "-slot"], name="scheduled_run_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.slot:%Y-%m-%d %H:%M}"

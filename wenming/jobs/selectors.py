@@ -2,9 +2,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
+from wenming.files.scoping import owner_scoped
 from wenming.jobs.models import Job, JobStatus, WorkerHeartbeat
 from wenming.orgs.access import scoped
 
@@ -25,7 +26,7 @@ def worker_heartbeat_age() -> float | None:
 
 def job_list(*, user, mine: bool = False, status: str = "", days: int | None = None) -> QuerySet[Job]:
     """Jobs the user may see, newest first; ``status`` is a JobStatus value or ``"active"``."""
-    qs = scoped(Job.objects.select_related("created_by", "organisation"), user)
+    qs = owner_scoped(Job.objects.select_related("created_by", "organisation"), user)
     if mine:
         qs = qs.filter(created_by=user)
     if status == ACTIVE:
@@ -45,3 +46,41 @@ def job_attention_counts(*, user) -> dict[str, int]:
         active=Count("pk", filter=Q(status__in=ACTIVE_STATUSES)),
         failed=Count("pk", filter=Q(status=JobStatus.FAILED, created_at__gte=since)),
     )
+
+
+def schedule_overview(*, now=None) -> list[dict]:
+    """Every registered schedule with its latest run and next slot (two queries whatever the count)."""
+    from wenming.jobs.models import ScheduledRun
+    from wenming.jobs.schedule import discover
+
+    now = now or timezone.now()
+    schedules = sorted(discover().values(), key=lambda s: s.name)
+    names = [s.name for s in schedules]
+    # Latest run per name: the newest slot of each name (grouped, over the (name, -slot) index),
+    # then those rows — two queries however many runs have accumulated.
+    newest = ScheduledRun.objects.filter(name__in=names).values("name").annotate(slot=Max("slot"))
+    match = Q(pk__in=[])
+    for row in newest:
+        match |= Q(name=row["name"], slot=row["slot"])
+    latest: dict[str, ScheduledRun] = {run.name: run for run in ScheduledRun.objects.filter(match)}
+    failures = dict(
+        ScheduledRun.objects.filter(name__in=names, status="failed", slot__gte=now - dt.timedelta(days=7))
+        .values_list("name")
+        .annotate(n=Count("pk"))
+    )
+    return [
+        {
+            "schedule": s,
+            "last": latest.get(s.name),
+            "next": s.next_slot(now),
+            "failures_7d": failures.get(s.name, 0),
+        }
+        for s in schedules
+    ]
+
+
+def schedule_runs(*, user, name: str = "") -> QuerySet:
+    from wenming.jobs.models import ScheduledRun
+
+    qs = scoped(ScheduledRun.objects.all(), user)
+    return qs.filter(name=name) if name else qs

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from django.core.files import File
 from django.db import transaction
+from django_tasks import task as django_task
 
 from wenming.jobs.services import (
     JobCancelled,
@@ -101,7 +102,17 @@ def _store_result(fh, *, name: str, user):
     fh.seek(0)
     try:
         with transaction.atomic():
-            stored = file_store(upload=File(fh, name=name), organisation=None, user=user, purpose="导出", private=True)
+            stored = file_store(
+                upload=File(fh, name=name), organisation=None, user=user, purpose="导出", private=True
+            )
     except UploadRefused as exc:  # e.g. larger than the document size limit
         raise JobError("导出文件无法保存：" + "；".join(exc.messages)) from exc
     return stored
+
+
+@django_task()
+def run_scheduled(*, run_id: int) -> None:
+    """One claimed slot of a scheduled function (wenming/jobs/schedule.py)."""
+    from wenming.jobs.schedule import run_claimed
+
+    run_claimed(run_id)

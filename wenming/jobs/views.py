@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
 
+from wenming.files.scoping import owner_access as access
 from wenming.jobs import selectors, services
 from wenming.jobs.models import Job, JobStatus
-from wenming.orgs.access import access
 
 PAGE_SIZE = 50
 
@@ -100,3 +101,47 @@ def job_cancel(request, job_id: int):
 def organisation_export(request):
     job = services.organisation_export_start(user=request.user)
     return redirect("jobs:job_detail", job_id=job.pk)
+
+
+def schedule_list(request):
+    """定时任务: what runs by itself, when it last ran and how; platform admins only."""
+    from wenming.orgs.access import get_scope
+
+    if not get_scope(request.user).is_platform:
+        raise Http404
+    name = request.GET.get("name", "")
+    runs = Paginator(selectors.schedule_runs(user=request.user, name=name), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    overview = selectors.schedule_overview()
+    return render(
+        request,
+        "jobs/schedule_list.html",
+        {
+            "title": "定时任务",
+            "overview": overview,
+            "titles": {row["schedule"].name: row["schedule"].title for row in overview},
+            "runs": runs,
+            "page": runs,
+            "name": name,
+            "breadcrumbs": [("后台任务", reverse("jobs:job_list")), ("定时任务", None)],
+        },
+    )
+
+
+@require_POST
+def schedule_run(request, schedule_name: str):
+    from django.core.exceptions import ValidationError
+
+    from wenming.jobs.schedule import discover, run_now
+    from wenming.orgs.access import get_scope
+
+    if not get_scope(request.user).is_platform or schedule_name not in discover():
+        raise Http404
+    try:
+        run_now(name=schedule_name, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, "已加入队列，稍后刷新查看结果")
+    return redirect("jobs:schedule_list")

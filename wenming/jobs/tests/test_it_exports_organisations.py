@@ -119,7 +119,9 @@ def test_it_stores_the_file_through_the_files_service_for_the_starter_only(
     stored = job.result_file
     assert stored.blob.storage_name == blob_storage_name(stored.blob.sha256, "xlsx")
     assert (stored.uploaded_by, stored.organisation, stored.purpose) == (world.county_a_admin, None, "导出")
-    upload_entry = AuditEntry.objects.get(action=Action.CREATE, object_type="files.storedfile", object_id=str(stored.pk))
+    upload_entry = AuditEntry.objects.get(
+        action=Action.CREATE, object_type="files.storedfile", object_id=str(stored.pk)
+    )
     assert upload_entry.actor_id == world.county_a_admin.pk  # the task ran as its starter
 
     download = reverse("files:file_download", args=[stored.pk])

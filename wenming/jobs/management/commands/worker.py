@@ -6,6 +6,7 @@ SQLite), so any number of workers on any number of machines never run the same j
 
 Beside the heartbeat, each worker now and then marks failed the jobs left 进行中 by a worker that
 stopped beating (see jobs.services.job_fail_orphans), and forgets heartbeats of long-gone workers.
+A third thread runs the scheduler of 定时任务 (wenming/jobs/schedule.py) unless SCHEDULER_ENABLED=0.
 """
 
 from __future__ import annotations
@@ -79,8 +80,21 @@ class Command(DBWorkerCommand):
             target=_beat, args=(worker_id, timezone.now(), stop), daemon=True, name="heartbeat"
         )
         beat.start()
+        scheduler = None
+        if settings.SCHEDULER_ENABLED:
+            from wenming.jobs.schedule import scheduler_loop
+
+            scheduler = threading.Thread(
+                target=scheduler_loop,
+                args=(worker_id, stop, settings.SCHEDULER_CHECK_SECONDS),
+                daemon=True,
+                name="scheduler",
+            )
+            scheduler.start()
         try:
             return super().handle(*args, **options)
         finally:
             stop.set()
             beat.join(timeout=5)
+            if scheduler is not None:
+                scheduler.join(timeout=5)
