@@ -33,6 +33,7 @@ test: setup
 
 bench: setup
 	@$(PY) manage.py bench
+	@$(PY) manage.py bench_modules
 
 lint: setup
 	@$(VENV)/bin/ruff check .

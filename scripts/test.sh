@@ -15,7 +15,7 @@ else
 fi
 
 echo "== SQLite"
-env -u DATABASE_URL $PY -m pytest -n "$WORKERS" -q "$@" || status=1
+env -u DATABASE_URL $PY -m pytest -n "$WORKERS" -q --durations=15 "$@" || status=1
 
 if $PY - "$PG_URL" <<'PYEOF' 2>/dev/null
 import sys, psycopg
@@ -24,7 +24,7 @@ psycopg.connect(url, connect_timeout=3).close()
 PYEOF
 then
   echo "== PostgreSQL ($PG_URL)"
-  DATABASE_URL="$PG_URL" $PY -m pytest -n "$WORKERS" -q "$@" || status=1
+  DATABASE_URL="$PG_URL" $PY -m pytest -n "$WORKERS" -q --durations=15 "$@" || status=1
 else
   echo "== PostgreSQL：无法连接 $PG_URL，跳过 PostgreSQL 测试"
 fi

@@ -67,6 +67,11 @@ def _entry(w: World):
     return AuditEntry.objects.filter(org_id=w.unit_a.pk).order_by("seq").first().pk
 
 
+@sample("schedule_name")
+def _schedule_name(w: World):
+    return "audit.verify"  # 定时任务 are system-wide: platform admins only, 404 for everyone else
+
+
 @sample("token_id")
 def _token(w: World):
     from wenming.api.models import ApiToken
@@ -133,6 +138,51 @@ def _application(w: World):
     from wenming.volunteers.tests.helpers import build_vworld
 
     return build_vworld(w).application.pk
+
+
+@sample("batch_id")
+def _import_batch(w: World):
+    from wenming.volimport.tests.helpers import sample_batch
+
+    return sample_batch(w).pk
+
+
+@sample("project_id")
+def _vproject(w: World):
+    from wenming.volunteers.tests.activity_helpers import build_aworld
+
+    return build_aworld(w).project_a.pk
+
+
+@sample("activity_id")
+def _vactivity(w: World):
+    from wenming.volunteers.tests.activity_helpers import build_aworld
+
+    return build_aworld(w).activity_a.pk
+
+
+@sample("signup_id")
+def _vsignup(w: World):
+    from wenming.volunteers.tests.activity_helpers import build_aworld
+
+    return build_aworld(w).pending.pk
+
+
+@sample("scan_token")
+def _vscan_token(w: World):
+    from django.utils import timezone
+
+    from wenming.volunteers.checkin import current_token
+    from wenming.volunteers.tests.activity_helpers import build_aworld
+
+    return current_token(build_aworld(w).activity_a, timezone.now())
+
+
+@sample("correction_id")
+def _vcorrection(w: World):
+    from wenming.volunteers.tests.activity_helpers import build_aworld
+
+    return build_aworld(w).correction.pk
 
 
 def _county_a_framework(w: World):
@@ -215,6 +265,45 @@ def _ranking(w: World):
         return ranking_compute(user=w.county_a_admin, start=local_today().replace(day=1), end=local_today()).pk
 
 
+@sample("draft_id")
+def _bulletin_draft(w: World):
+    from wenming.inspections.models import BulletinDraft
+    from wenming.inspections.services import local_today
+
+    start = local_today().replace(day=1)
+    return BulletinDraft.objects.get_or_create(
+        office=w.county_a_office, period_start=start, period_end=start,
+        defaults={"region_code": w.county_a_office.region_code, "figures": {}},
+    )[0].pk
+
+
+def _public_report(w: World):
+    """A 随手拍 reported in 东城区 (county A's office triages it)."""
+    from wenming.audit.context import SYSTEM, acting_as
+    from wenming.files.tests.samples import jpeg_bytes, upload
+    from wenming.inspections.models import PublicReport
+    from wenming.inspections.services import report_submit
+
+    existing = PublicReport.objects.filter(office=w.county_a_office).first()
+    if existing is not None:
+        return existing
+    with acting_as(SYSTEM):
+        return report_submit(
+            office=w.county_a_office, location_text="URL 巡检地点", description="URL 巡检随手拍",
+            photos=[upload(jpeg_bytes(), name="现场.jpg")],
+        )
+
+
+@sample("report_id")
+def _report(w: World):
+    return _public_report(w).pk
+
+
+@sample("receipt")
+def _receipt(w: World):
+    return _public_report(w).receipt
+
+
 def _campaign_a(w: World):
     """A campaign of unit A on its own published framework of 东城区文明办 (frozen when opened)."""
     import datetime as dt
@@ -271,3 +360,53 @@ def _evidence(w: World):
             title="URL 巡检材料", refers_to=dt.date(2026, 1, 5), kind="situation", user=w.unit_a_admin,
         )
     return ev.pk
+
+
+@sample("binder_id")
+def _binder(w: World):
+    from wenming.audit.context import SYSTEM, acting_as
+    from wenming.campaigns.binder import binder_start
+    from wenming.campaigns.models import Binder
+
+    campaign = _campaign_a(w)
+    existing = Binder.objects.filter(campaign=campaign).first()
+    if existing:
+        return existing.pk
+    with acting_as(SYSTEM):
+        return binder_start(campaign=campaign, user=w.unit_a_admin, sync=True).pk
+
+
+@sample("round_id")
+def _round(w: World):
+    """A 自评 of unit A's campaign (in progress)."""
+    from wenming.assessments.models import Round
+    from wenming.assessments.services import round_create
+    from wenming.audit.context import SYSTEM, acting_as
+
+    campaign = _campaign_a(w)
+    existing = Round.objects.filter(campaign=campaign).first()
+    if existing:
+        return existing.pk
+    with acting_as(SYSTEM):
+        return round_create(campaign=campaign, kind="self", user=w.unit_a_admin).pk
+
+
+@sample("certificate_id")
+def _certificate(w: World):
+    """A 志愿服务证明 issued by 东城区志愿者协会 to volunteer_a."""
+    from wenming.certificates.tests.helpers import issued
+
+    return issued(w).pk
+
+
+@sample("cert_request_id")
+def _certificate_request(w: World):
+    """volunteer_a's open request to 东城区志愿者协会."""
+    from wenming.certificates.models import CertificateRequest
+    from wenming.certificates.tests.helpers import PERIOD, hours_world
+
+    vw = hours_world(w)
+    req = CertificateRequest.objects.filter(volunteer=vw.volunteer_a, org=vw.vorg_a, status="requested").first()
+    if req is None:
+        req = CertificateRequest.objects.create(volunteer=vw.volunteer_a, org=vw.vorg_a, period_start=PERIOD[0], period_end=PERIOD[1])
+    return req.pk

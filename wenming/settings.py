@@ -76,8 +76,12 @@ INSTALLED_APPS = [
     "wenming.api",
     "wenming.frameworks",
     "wenming.campaigns",
+    "wenming.assessments",
     "wenming.inspections",
     "wenming.volunteers",
+    "wenming.volimport",
+    "wenming.vstats",
+    "wenming.certificates",
 ]
 
 MIDDLEWARE = [
@@ -189,6 +193,8 @@ AXES_ENABLED = envbool("AXES_ENABLED", True)
 # Sessions: idle timeout and absolute limit are enforced by SessionLimitsMiddleware.
 SESSION_IDLE_SECONDS = envint("SESSION_IDLE_MINUTES", 30) * 60
 SESSION_ABSOLUTE_SECONDS = envint("SESSION_ABSOLUTE_HOURS", 12) * 3600
+# Home-page counts are kept in the session this long; the user's own changes recount at once (0: off).
+HOME_CACHE_SECONDS = envint("HOME_CACHE_SECONDS", 60)
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_SECONDS
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -231,6 +237,8 @@ OTP_TOTP_ISSUER = "文明创建工作平台"
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]
 TIME_ZONE = "Asia/Shanghai"
+# ISO first among input formats, so <input type="date"> shows a form's dates (wenming/formats/).
+FORMAT_MODULE_PATH = ["wenming.formats"]
 USE_I18N = True
 USE_TZ = True
 
@@ -292,6 +300,9 @@ TASKS = {
     }
 }
 WORKER_HEARTBEAT_SECONDS = envint("WORKER_HEARTBEAT_SECONDS", 5)
+# Scheduled work (wenming/jobs/schedule.py): each worker looks for due slots this often.
+SCHEDULER_ENABLED = envbool("SCHEDULER_ENABLED", True)
+SCHEDULER_CHECK_SECONDS = envint("SCHEDULER_CHECK_SECONDS", 30)
 
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {

@@ -19,5 +19,7 @@ STORAGES["default"] = {
 # Tasks run in the test process unless a test asks for the database backend.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default"]}}
 REQUIRE_2FA = True
+# Home counts are recomputed on every visit in tests; wenming/web/tests/test_home_cache.py turns the cache on.
+HOME_CACHE_SECONDS = 0
 DEMO_MODE = False
 (STATIC_ROOT).mkdir(parents=True, exist_ok=True)

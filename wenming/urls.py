@@ -9,8 +9,13 @@ urlpatterns = [
     path("api/v1/", include("wenming.api.urls")),
     path("frameworks/", include("wenming.frameworks.urls")),
     path("campaigns/", include("wenming.campaigns.urls")),
+    path("assessments/", include("wenming.assessments.urls")),
     path("inspections/", include("wenming.inspections.urls")),
     path("volunteers/", include("wenming.volunteers.urls")),
+    path("volunteers/", include("wenming.volunteers.urls_more")),
+    path("vstats/", include("wenming.vstats.urls")),
+    path("certificates/", include("wenming.certificates.urls")),
+    path("volimport/", include("wenming.volimport.urls")),
     path("account/tokens/", include("wenming.api.token_urls")),
 ]
 

@@ -57,3 +57,15 @@ def wait_for_fresh_totp_window(min_seconds_left: float = 3.0) -> None:
     left = 30 - (time.time() % 30)
     if left < min_seconds_left:
         time.sleep(left + 0.2)
+
+
+def enrol_second_factor(page, base_url: str) -> None:
+    """After log_in: an admin sent to enrol a TOTP device does so with the shown secret and lands
+    where the login was going."""
+    assert page.url.startswith(f"{base_url}/2fa/setup/"), page.url
+    secret = page.locator("[data-testid=otp-secret]").inner_text().strip()
+    wait_for_fresh_totp_window()
+    page.fill("#token", totp_now(secret))
+    page.click(".page-body form button[type=submit]")
+    page.wait_for_load_state("load")
+    assert "/2fa/" not in page.url, page.url

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from wenming.orgs.access import get_scope
 from wenming.orgs.models import ADMIN_ROLES_REQUIRING_2FA
+from wenming.web.home import forget_home
 
 # Refresh the idle timestamp at most this often, so ordinary page views do not write the session.
 _TOUCH_EVERY = 60
@@ -51,6 +52,8 @@ class SessionLimitsMiddleware:
             if not polling and (now - seen > _TOUCH_EVERY or "seen_at" not in session):
                 session["seen_at"] = now
                 session.setdefault("auth_at", now)
+            if request.method not in ("GET", "HEAD", "OPTIONS"):
+                forget_home(request)  # this user changed something: recount the home page
         return self.get_response(request)
 
 
@@ -59,11 +62,33 @@ class SessionLimitsMiddleware:
 EXEMPT_PREFIXES = ("/2fa/", "/logout/", "/static/", "/healthz", "/login/", "/api/")
 
 
-def needs_second_factor(user) -> bool:
+# Modules whose roles may see personal data register a check here (e.g. volunteer-org admins,
+# who can unmask ID numbers): ``@second_factor_check def f(user) -> bool``.
+_second_factor_checks: list = []
+_SESSION_KEY = "_2fa_module_roles"
+
+
+def second_factor_check(func):
+    _second_factor_checks.append(func)
+    return func
+
+
+def needs_second_factor(user, session=None) -> bool:
+    """Platform and office admins always; module roles from the registered checks. The modules'
+    answer is kept in the session (one look-up per sign-in): a role granted during a session
+    applies from the next sign-in."""
     if not settings.REQUIRE_2FA or not user.is_authenticated:
         return False
     scope = get_scope(user)
-    return scope.is_platform or bool(scope.roles & ADMIN_ROLES_REQUIRING_2FA)
+    if scope.is_platform or scope.roles & ADMIN_ROLES_REQUIRING_2FA:
+        return True
+    kept = session.get(_SESSION_KEY) if session is not None else None
+    if kept is not None and kept[0] == user.pk:
+        return kept[1]
+    answer = any(check(user) for check in _second_factor_checks)
+    if session is not None:
+        session[_SESSION_KEY] = (user.pk, answer)
+    return answer
 
 
 class SecondFactorMiddleware:
@@ -77,8 +102,8 @@ class SecondFactorMiddleware:
         if (
             user.is_authenticated
             and not request.path.startswith(EXEMPT_PREFIXES)
-            and needs_second_factor(user)
             and not user.is_verified()
+            and needs_second_factor(user, request.session)
         ):
             from django_otp.plugins.otp_totp.models import TOTPDevice
 

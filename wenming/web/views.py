@@ -3,6 +3,7 @@ from __future__ import annotations
 import base64
 import io
 import time
+from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -21,12 +22,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from wenming.audit.models import Action
 from wenming.audit.services import audit_record
-from wenming.web.home import attention_for, charts_for
+from wenming.web.home import home_figures
 
 
 def _safe_next(request, default: str = "/") -> str:
     target = request.POST.get("next") or request.GET.get("next") or default
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return default
 
@@ -69,7 +72,12 @@ def login_view(request):
     return render(
         request,
         "web/login.html",
-        {"form": form, "next": _safe_next(request), "demo": settings.DEMO_MODE, "require_2fa": settings.REQUIRE_2FA},
+        {
+            "form": form,
+            "next": _safe_next(request),
+            "demo": settings.DEMO_MODE,
+            "require_2fa": settings.REQUIRE_2FA,
+        },
     )
 
 
@@ -88,16 +96,21 @@ def logout_view(request):
 
 
 def home(request):
-    charts = charts_for(request)
+    attention, charts, computed_at = home_figures(request, refresh=request.GET.get("refresh") == "1")
     return render(
         request,
         "web/home.html",
         {
             "title": "工作台",
-            "attention": attention_for(request),
+            "attention": attention,
+            "computed_at": datetime.fromtimestamp(computed_at, tz=UTC),
             "charts": charts,
             "charts_json": [
-                {"title": c.title, "kind": c.kind, "data": [{"name": s.label, "value": s.value, "href": s.href} for s in c.slices]}
+                {
+                    "title": c.title,
+                    "kind": c.kind,
+                    "data": [{"name": s.label, "value": s.value, "href": s.href} for s in c.slices],
+                }
                 for c in charts
             ],
         },
@@ -201,7 +214,9 @@ def otp_verify(request):
             otp_login(request, device)
             return redirect(_safe_next(request))
         error = "验证码不正确"
-    return render(request, "web/otp_verify.html", {"title": "动态口令验证", "error": error, "next": _safe_next(request)})
+    return render(
+        request, "web/otp_verify.html", {"title": "动态口令验证", "error": error, "next": _safe_next(request)}
+    )
 
 
 @login_not_required
