@@ -395,6 +395,8 @@ def activity_list(*, user, q: str = "", org_id: int | None = None, upcoming: boo
         qs = qs.filter(org_id=org_id)
     if upcoming:
         qs = qs.filter(end__gte=now or timezone.now(), status="published").order_by("start", "id")
+    else:  # every activity: the latest first, a stable order for the paginator
+        qs = qs.order_by("-start", "-id")
     return qs.annotate(
         taken=Count("signups", filter=Q(signups__status__in=("pending", "confirmed"))),
         waiting=Count("signups", filter=Q(signups__status="waitlisted")),

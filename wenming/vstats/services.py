@@ -170,7 +170,7 @@ def _default_ladder() -> tuple[int, ...]:
 def _level_case(ladder: Iterable[int]) -> str:
     ladder = list(ladder)
     whens = " ".join(
-        f"WHEN hours_x100 >= {int(threshold) * 100} THEN {n}"
+        f"WHEN hours_x100 >= {int(Decimal(str(threshold)) * 100)} THEN {n}"
         for n, threshold in reversed(list(enumerate(ladder, 1)))
     )
     return f"CASE {whens} ELSE 0 END"

@@ -152,3 +152,18 @@ def test_adding_a_raw_import_batch_equals_a_rebuild(world):
     added = _tables()
     services.rollup_rebuild()
     assert _tables() == added
+
+
+@pytest.mark.django_db
+def test_fractional_thresholds_are_not_truncated(world):
+    """A ladder of 10.5 h: 10.40 h stays below one star, in the incremental rollup and after a
+    rebuild (the SQL CASE once truncated 10.5 to 10)."""
+    vw = build_vworld(world)
+    StarLadder.objects.create(region=world.county_b, region_code=world.county_b.code, thresholds="10.5,20.25")
+    record(vw.vorg_b, vw.volunteer_b, date=dt.date(2025, 3, 1), hours="10.40")
+    assert VolunteerTotal.objects.get(pk=vw.volunteer_b.pk).level == 0
+    services.rollup_rebuild()
+    assert VolunteerTotal.objects.get(pk=vw.volunteer_b.pk).level == 0
+    record(vw.vorg_b, vw.volunteer_b, date=dt.date(2025, 3, 2), hours="0.10")  # 10.50: one star
+    services.rollup_rebuild()
+    assert VolunteerTotal.objects.get(pk=vw.volunteer_b.pk).level == 1
