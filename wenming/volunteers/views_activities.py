@@ -331,11 +331,11 @@ def activity_qr_frame(request, activity_id: int):
 
 def me_activities(request):
     volunteer = _me(request)
-    signups = list(
-        Signup.objects.filter(volunteer=volunteer)
-        .select_related("activity", "activity__org")
-        .order_by("-activity__start")[:100]
-    )
+    upcoming = request.GET.get("upcoming") == "1"  # (the home page's 已报名、尚未结束的活动)
+    mine = Signup.objects.filter(volunteer=volunteer)
+    if upcoming:
+        mine = mine.filter(status__in=SIGNUP_ACTIVE, activity__end__gte=timezone.now())
+    signups = list(mine.select_related("activity", "activity__org").order_by("-activity__start")[:100])
     attendance = {
         a.activity_id: a
         for a in Attendance.objects.filter(
@@ -350,7 +350,7 @@ def me_activities(request):
         ).select_related("activity").distinct()[:30]
     )  # fmt: skip
     return render(request, "volunteers/me_activities.html", {
-        "title": "我的活动", "v": volunteer, "signups": signups, "notices": notices, "now": timezone.now(),
+        "title": "我的活动", "v": volunteer, "signups": signups, "upcoming": upcoming, "notices": notices, "now": timezone.now(),
         "status_names": dict(SignupStatus.choices),
         "breadcrumbs": [("我的志愿服务", reverse("volunteers:me")), ("我的活动", None)],
     })  # fmt: skip

@@ -18,6 +18,7 @@ from wenming.audit.models import AuditEntry
 from wenming.orgs.personal import make_mainland_id
 from wenming.volunteers import checkin, ledger, selectors, services
 from wenming.volunteers.models import (
+    Activity,
     Attendance,
     CorrectionStatus,
     PointsEntry,
@@ -528,4 +529,34 @@ def test_home_attention_counts_pending_sign_ups_and_corrections_with_links(aw, c
     assert aw.activity_a.title not in client.get(items["待确认的活动报名"].href).content.decode()
     assert "实际服务 4 小时" in client.get(items["待处理的时长更正申请"].href).content.decode()
     request.user = aw.vw.vol_user  # a volunteer administers nothing
-    assert [i.count for i in activities_attention(request)] == [0, 0, 0]
+    assert [i.count for i in activities_attention(request)][:3] == [0, 0, 0]
+
+
+def test_home_shows_a_volunteer_their_activities_and_what_is_coming(aw, client, login, rf):
+    """A plain volunteer's home is not empty: the activities they signed up for that have not
+    ended, and the published activities to come — each count the number of rows its link lists."""
+    from wenming.volunteers.attention import volunteers_attention
+
+    request = rf.get("/")
+    request.user = aw.vw.vol_user
+    items = {i.label: i for i in volunteers_attention(request) if i.count}
+    assert set(items) == {"已报名、尚未结束的活动", "近期可参加的志愿活动"}
+    login(aw.vw.vol_user)
+    home = client.get("/").content.decode()
+    assert "已报名、尚未结束的活动" in home and "近期可参加的志愿活动" in home
+    mine = client.get(items["已报名、尚未结束的活动"].href).content.decode()
+    assert mine.count('class="list-group-item"') == items["已报名、尚未结束的活动"].count == 1
+    assert aw.activity_a.title in mine
+    listed = client.get(items["近期可参加的志愿活动"].href).content.decode()
+    block = listed.split('data-testid="activity-list"', 1)[1]
+    assert block.count("list-group-item-action") == items["近期可参加的志愿活动"].count
+    for title in Activity.objects.filter(status="published", end__gte=timezone.now()).values_list("title", flat=True):
+        assert title in listed
+    # Once the activity is over it leaves the count and the filtered list (the full list keeps it).
+    Activity.objects.filter(pk=aw.activity_a.pk).update(end=timezone.now() - dt.timedelta(minutes=1))
+    assert {i.label: i.count for i in volunteers_attention(request)}["已报名、尚未结束的活动"] == 0
+    assert aw.activity_a.title not in client.get(items["已报名、尚未结束的活动"].href).content.decode()
+    assert aw.activity_a.title in client.get("/volunteers/me/activities/").content.decode()
+    # Somebody who is not a volunteer gets no volunteer cards at all.
+    request.user = aw.vw.vorg_admin
+    assert not {i.label for i in volunteers_attention(request)} & set(items)
