@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 
 from wenming.files.forms import MultipleFileField, MultipleFileInput
-from wenming.inspections.models import FindingCategory, InspectionKind, PointType, Severity
+from wenming.inspections.models import FindingCategory, InspectionKind, InspectionPoint, PointType, Severity
 
+NAME_MAX = InspectionPoint._meta.get_field("name").max_length
+ADDRESS_MAX = InspectionPoint._meta.get_field("address").max_length
+MICRO_DEGREE = Decimal("0.000001")
 PHOTO_ATTRS = {"accept": "image/*", "capture": "environment", "multiple": True}
 
 
@@ -77,6 +82,91 @@ class TransitionForm(forms.Form):
 
 class PointImportForm(forms.Form):
     file = forms.FileField(label="点位表（.xlsx 或 .csv）")
+
+
+def _coordinate(label: str, bound: int) -> forms.DecimalField:
+    """纬度 / 经度: any number of decimals is accepted (GPS apps give eight) and rounded to the six
+    the point stores (about 0.1 m), as the import does."""
+    return forms.DecimalField(
+        label=label,
+        required=False,
+        min_value=-bound,
+        max_value=bound,
+        error_messages={
+            "invalid": f"{label}须为数字",
+            "min_value": f"{label}须在 -{bound} 到 {bound} 之间",
+            "max_value": f"{label}须在 -{bound} 到 {bound} 之间",
+        },
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+
+
+class PointForm(forms.Form):
+    """新增 / 编辑点位. Choices come from the user's scope (``region_lookup`` finds a code in it);
+    ``services.point_create`` / ``point_update`` check every rule again."""
+
+    name = forms.CharField(
+        label="点位名称",
+        max_length=NAME_MAX,
+        error_messages={"required": "请填写点位名称", "max_length": f"点位名称不能超过 {NAME_MAX} 个字"},
+    )
+    point_type = forms.ModelChoiceField(
+        label="点位类型",
+        queryset=None,
+        empty_label=None,
+        error_messages={"required": "请选择点位类型", "invalid_choice": "所选点位类型不存在或已停用"},
+    )
+    region = forms.CharField(
+        label="所属区划（区划代码）",
+        help_text="12 位统计用区划代码，须在您的辖区内；可输入名称从列表中选择",
+        error_messages={"required": "请填写所属区划的 12 位区划代码"},
+    )
+    address = forms.CharField(
+        label="地址",
+        max_length=ADDRESS_MAX,
+        required=False,
+        error_messages={"max_length": f"地址不能超过 {ADDRESS_MAX} 个字"},
+    )
+    latitude = _coordinate("纬度", 90)
+    longitude = _coordinate("经度", 180)
+    responsible_unit = forms.ModelChoiceField(
+        label="包保单位",
+        queryset=None,
+        error_messages={
+            "required": "请选择包保单位",
+            "invalid_choice": "所选包保单位不存在、已停用或不在您的管辖范围内",
+        },
+    )
+    is_active = forms.BooleanField(label="启用", required=False, initial=True)
+
+    def __init__(self, *args, region_lookup, units, point_types, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.region_lookup = region_lookup
+        self.fields["responsible_unit"].queryset = units
+        self.fields["point_type"].queryset = point_types
+
+    def clean_region(self):
+        code = self.cleaned_data["region"].strip()
+        if len(code) != 12 or not code.isdigit():
+            raise forms.ValidationError(f"“{code}”不是 12 位数字的区划代码")
+        region = self.region_lookup(code)
+        if region is None:
+            raise forms.ValidationError(f"区划“{code}”不存在或不在您的管辖范围内")
+        return region
+
+    def clean(self):
+        data = super().clean()
+        lat, lng = data.get("latitude"), data.get("longitude")
+        if (
+            "latitude" not in self.errors
+            and "longitude" not in self.errors
+            and (lat is None) != (lng is None)
+        ):
+            self.add_error("longitude" if lng is None else "latitude", "经度和纬度须同时填写或同时留空")
+        for key in ("latitude", "longitude"):
+            if data.get(key) is not None:
+                data[key] = data[key].quantize(MICRO_DEGREE)
+        return data
 
 
 class InspectionForm(forms.Form):

@@ -14,8 +14,8 @@ from django.core.exceptions import PermissionDenied
 
 from wenming.inspections import services
 from wenming.inspections.models import InspectionPoint, PointType
-from wenming.orgs.access import get_scope, scoped
-from wenming.orgs.models import Organisation, OrgKind, Region, Role
+from wenming.orgs.access import scoped
+from wenming.orgs.models import Organisation, OrgKind, Region
 from wenming.web.excel import Table, TableError, read_table
 
 NAME, TYPE, REGION, UNIT = "点位名称", "点位类型", "区划代码", "包保单位"
@@ -64,8 +64,7 @@ def _decimal(text: str) -> Decimal | None:
 
 def point_import_check(*, file, user) -> ImportReport:
     """Read and validate the whole file; writes nothing."""
-    scope = get_scope(user)
-    if not scope.has_role(Role.PLATFORM_ADMIN, Role.OFFICE_ADMIN):
+    if not services.may_manage_points(user):
         raise PermissionDenied("只有平台管理员和文明办管理员可以导入点位")
     report = ImportReport()
     try:

@@ -37,6 +37,37 @@ def point_list(
     return qs.order_by("region_code", "name", "id")
 
 
+# The 区划 suggestions on the point form stop at towns (乡镇/街道) and at this many rows: any
+# deeper code in the subtree may still be typed.
+POINT_REGION_SUGGESTIONS = 3000
+
+
+def point_form_regions(*, user) -> QuerySet:
+    """(code, name) suggestions for a point's 区划: the user's subtree down to towns."""
+    from wenming.orgs.models import Region
+
+    return (
+        scoped(Region, user)
+        .filter(level__lte=4)
+        .order_by("code")
+        .values_list("code", "name")[:POINT_REGION_SUGGESTIONS]
+    )
+
+
+def point_form_region(*, user, code: str):
+    """The region with this code in the user's subtree, or None."""
+    from wenming.orgs.models import Region
+
+    return scoped(Region, user).filter(code=code).first()
+
+
+def point_form_units(*, user, current_id: int | None = None) -> QuerySet:
+    """The units a point may be given as 包保单位: active units the user may see (and the point's
+    current unit, even if it has since been deactivated)."""
+    active = (Q(is_active=True) | Q(pk=current_id)) if current_id else Q(is_active=True)
+    return scoped(Organisation, user).filter(active, kind=OrgKind.UNIT).order_by("name")
+
+
 # How many days ahead a unit is reminded of a deadline (the home page's "即将到期的问题").
 REMIND_DAYS = 3
 
@@ -125,6 +156,119 @@ def finding_list(
     else:
         qs = qs.order_by("-created_at", "-id")
     return qs
+
+
+# --- The ledger's query parameters (shared by the page and its xlsx export) -------------------------
+
+# Every query parameter that narrows the ledger (paging keys excluded): the page reads them from its
+# query string, the 导出 button posts them, and the export job applies them again through
+# ledger_query, so the sheet holds exactly the rows the page lists.
+LEDGER_PARAMS = (
+    "todo",
+    "group",
+    "overdue",
+    "due_soon",
+    "region",
+    "month",
+    "closed_month",
+    "overdue_month",
+    "status",
+    "unit",
+    "category",
+)
+
+
+def ledger_params(data) -> dict[str, str]:
+    """The ledger's filter parameters present in ``data`` (a QueryDict or a dict), as plain strings."""
+    out = {}
+    for key in LEDGER_PARAMS:
+        value = str(data.get(key, "") or "").strip()
+        if value:
+            out[key] = value[:50]
+    return out
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+@dataclass(frozen=True)
+class LedgerQuery:
+    title: str
+    filters: dict
+    by_deadline: bool  # the overdue and due-soon lists run by deadline, oldest first
+    todo: str
+
+
+def ledger_query(*, user, params) -> LedgerQuery:
+    """The ledger's title and ``finding_list`` filters for these query parameters."""
+    from wenming.orgs.access import get_scope
+
+    get = params.get
+    todo = get("todo", "") or ""
+    overdue = get("overdue") == "1"
+    due_soon = get("due_soon") == "1"
+    group = get("group", "") or ""
+    filters = {
+        "region_prefix": get("region", "") or "",
+        "month": get("month", "") or "",
+        "closed_month": get("closed_month", "") or "",
+        "overdue_month": get("overdue_month", "") or "",
+        "due_soon": due_soon,
+        "status": get("status", "") or "",
+        "unit_id": _int(get("unit")),
+        "category_id": _int(get("category")),
+        "overdue": overdue,
+    }
+    title = "问题台账"
+    if group == "open":
+        filters.update(statuses=OPEN_STATUSES)
+    elif group == "review":
+        filters.update(statuses=REVIEW_STATUSES)
+    if todo in ("unit", "unit_all"):
+        unit_ids = get_scope(user).admin_unit_ids
+        if todo == "unit":
+            filters.update(statuses=OPEN_STATUSES, unit_ids=unit_ids)
+            title = "待整改的问题"
+        else:
+            filters.update(unit_ids=unit_ids)
+            title = "本单位的问题"
+    elif todo == "review":
+        filters.update(statuses=REVIEW_STATUSES)
+        title = "待复核的问题"
+    if overdue:
+        title = "逾期未销号的问题"
+    elif due_soon:
+        title = f"{REMIND_DAYS} 天内到期的问题"
+    return LedgerQuery(title=title, filters=filters, by_deadline=overdue or due_soon, todo=todo)
+
+
+# The ledger export's columns, read as plain tuples (no model instances: 100,000 rows stream by).
+LEDGER_EXPORT_FIELDS = (
+    "id",
+    "category__name",
+    "severity",
+    "point__name",
+    "location_text",
+    "responsible_unit__name",
+    "office__name",
+    "status",
+    "outcome",
+    "deadline",
+    "criterion_code",
+    "description",
+    "created_by__profile__display_name",
+    "created_by__username",
+    "created_at",
+    "closed_at",
+)
+
+
+def ledger_export_rows(*, user, params, today: dt.date) -> QuerySet:
+    """The rows of the ledger export: exactly the ledger's rows for these parameters, in its order,
+    as tuples of LEDGER_EXPORT_FIELDS."""
+    query = ledger_query(user=user, params=params)
+    return finding_list(user=user, today=today, **query.filters).values_list(*LEDGER_EXPORT_FIELDS)
 
 
 # --- Keyset ("seek") paging of the ledger ---------------------------------------------------------

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from wenming.audit.models import Action as AuditAction
@@ -200,6 +200,47 @@ def _check_coordinates(latitude: Decimal | None, longitude: Decimal | None) -> N
         raise ValidationError("经纬度超出范围：纬度在 -90 到 90 之间，经度在 -180 到 180 之间")
 
 
+def may_manage_points(user) -> bool:
+    """Who may create, edit and import points: platform and office admins (the import's rule)."""
+    return get_scope(user).has_role(Role.PLATFORM_ADMIN, Role.OFFICE_ADMIN)
+
+
+def point_may_edit(user, point: InspectionPoint) -> bool:
+    """May manage points, and the point lies in their subtree (a unit sees its points but does not
+    manage them; an office admin who is also a unit's admin elsewhere edits only their subtree's)."""
+    return may_manage_points(user) and get_scope(user).covers_region(point.region_code)
+
+
+def _check_point_scope(*, user, region: Region, responsible_unit: Organisation) -> None:
+    """The region and the 包保单位 must be in the user's scope (the import's rule: regions in their
+    subtree, units they may see)."""
+    from wenming.orgs.access import scoped
+
+    if not may_manage_points(user):
+        raise PermissionDenied("只有平台管理员和文明办管理员可以新增或修改点位")
+    if not get_scope(user).covers_region(region.code):
+        raise ValidationError(f"区划“{region.name}”（{region.code}）不在您的管辖范围内")
+    if not scoped(Organisation, user).filter(pk=responsible_unit.pk).exists():
+        raise ValidationError(f"包保单位“{responsible_unit.name}”不在您的管辖范围内")
+
+
+def _point_name(name: str, region: Region, exclude_pk: int | None = None) -> str:
+    name = name.strip()
+    if not name:
+        raise ValidationError("点位名称不能为空")
+    clash = InspectionPoint.objects.filter(region=region, name=name)
+    if exclude_pk is not None:
+        clash = clash.exclude(pk=exclude_pk)
+    if clash.exists():
+        raise ValidationError(f"“{region.name}”已有名为“{name}”的点位")
+    return name
+
+
+def _duplicate_name(region: Region, name: str) -> ValidationError:
+    # The unique constraint caught a concurrent save of the same name (the check above passed).
+    return ValidationError(f"“{region.name}”已有名为“{name}”的点位")
+
+
 def point_create(
     *,
     name: str,
@@ -209,29 +250,79 @@ def point_create(
     address: str = "",
     latitude: Decimal | None = None,
     longitude: Decimal | None = None,
+    is_active: bool = True,
+    user=None,
     audit: bool = True,
 ) -> InspectionPoint:
+    """Create a point. With ``user`` (the 新增点位 page): only platform and office admins, with the
+    region and the 包保单位 in their scope. Without (the import, which checked every row against the
+    importer's scope first; the demo): the caller vouches for the scope."""
+    if user is not None:
+        _check_point_scope(user=user, region=region, responsible_unit=responsible_unit)
+        if not point_type.is_active:
+            raise ValidationError(f"点位类型“{point_type.name}”已停用")
     _check_unit(responsible_unit)
     _check_coordinates(latitude, longitude)
-    name = name.strip()
-    if not name:
-        raise ValidationError("点位名称不能为空")
-    if InspectionPoint.objects.filter(region=region, name=name).exists():
-        raise ValidationError(f"“{region.name}”已有名为“{name}”的点位")
-    with transaction.atomic():
-        point = InspectionPoint.objects.create(
-            name=name,
-            point_type=point_type,
-            region=region,
-            region_code=region.code,
-            address=address.strip(),
-            latitude=latitude,
-            longitude=longitude,
-            responsible_unit=responsible_unit,
-        )
-        if audit:
-            audit_record(action=AuditAction.CREATE, obj=point, after=snapshot(point))
+    name = _point_name(name, region)
+    try:
+        with transaction.atomic():
+            point = InspectionPoint.objects.create(
+                name=name,
+                point_type=point_type,
+                region=region,
+                region_code=region.code,
+                address=address.strip(),
+                latitude=latitude,
+                longitude=longitude,
+                responsible_unit=responsible_unit,
+                is_active=is_active,
+            )
+            if audit:
+                audit_record(action=AuditAction.CREATE, obj=point, after=snapshot(point))
+    except IntegrityError as exc:
+        raise _duplicate_name(region, name) from exc
     return point
+
+
+def point_update(
+    *,
+    point: InspectionPoint,
+    user,
+    name: str,
+    point_type: PointType,
+    region: Region,
+    responsible_unit: Organisation,
+    address: str = "",
+    latitude: Decimal | None = None,
+    longitude: Decimal | None = None,
+    is_active: bool = True,
+) -> InspectionPoint:
+    """Edit a point (the 编辑 page): same rules as creating one, and the point must lie in the
+    editor's subtree. An unchanged type or 包保单位 that has since been deactivated may stay; a new
+    one must be active. Findings already recorded keep their unit and region (a finding is moved by
+    转办, not by editing its point); new findings take the point's new 包保单位. Audited before → after."""
+    if not point_may_edit(user, point):
+        raise PermissionDenied("只有负责该区域的平台管理员或文明办管理员可以修改点位")
+    _check_point_scope(user=user, region=region, responsible_unit=responsible_unit)
+    _check_coordinates(latitude, longitude)
+    name = _point_name(name, region, exclude_pk=point.pk)
+    try:
+        with transaction.atomic():
+            locked = InspectionPoint.objects.select_for_update().get(pk=point.pk)
+            if responsible_unit.pk != locked.responsible_unit_id:
+                _check_unit(responsible_unit)
+            if point_type.pk != locked.point_type_id and not point_type.is_active:
+                raise ValidationError(f"点位类型“{point_type.name}”已停用")
+            before = snapshot(locked)
+            locked.name, locked.point_type, locked.address = name, point_type, address.strip()
+            locked.region, locked.region_code = region, region.code
+            locked.latitude, locked.longitude = latitude, longitude
+            locked.responsible_unit, locked.is_active = responsible_unit, is_active
+            locked.save()
+            audit_record(action=AuditAction.UPDATE, obj=locked, before=before, after=snapshot(locked))
+    except IntegrityError as exc:
+        raise _duplicate_name(region, name) from exc
+    return locked
 
 
 def point_import_apply(*, rows: Sequence[dict], source_name: str) -> list[InspectionPoint]:
@@ -440,6 +531,48 @@ def finding_transition(
             after={**_snap(locked), "step": action, "reason": reason},
         )
     return locked
+
+
+# --- ledger export (问题台账导出) -------------------------------------------------------------------
+
+LEDGER_EXPORT_KIND = "inspections.ledger_export"
+
+
+def finding_export_start(*, user, params: dict[str, str]):
+    """Start 问题台账导出: the findings the ledger shows this user with these filters (the ledger's
+    query parameters, ``selectors.ledger_params``), as xlsx, in a background job.
+
+    Audited as an export when it is asked for (who, from where, which filters), like
+    ``jobs.services.organisation_export_start``; the job page shows how many rows it wrote. The
+    job and its file are the starter's own: what they contain depends on the starter's scope."""
+    from wenming.inspections.selectors import ledger_query
+    from wenming.inspections.tasks import export_findings
+    from wenming.jobs.services import job_start
+    from wenming.orgs.models import Membership
+
+    title = ledger_query(user=user, params=params).title
+    home = (
+        Membership.objects.filter(user=user, organisation__isnull=False)
+        .select_related("organisation")
+        .first()
+    )
+    with transaction.atomic():
+        job = job_start(
+            kind=LEDGER_EXPORT_KIND,
+            title="导出问题台账" + (f"（{title}）" if title != "问题台账" else ""),
+            user=user,
+            task=export_findings,
+            params={"filters": params},
+        )
+        audit_record(
+            action=AuditAction.EXPORT,
+            obj=job,
+            object_repr="问题台账",
+            changes={"filters": [None, params]},
+            region_code=home.organisation.region_code if home else "",
+            org_id=home.organisation_id if home else None,
+        )
+    return job
 
 
 # --- inspections (督查活动) and random samples -------------------------------------------------------

@@ -5,11 +5,14 @@ from wenming.inspections import views
 app_name = "inspections"
 urlpatterns = [
     path("points/", views.point_list, name="point_list"),
+    path("points/new/", views.point_create, name="point_create"),
     path("points/import/", views.point_import, name="point_import"),
     path("points/import/template/", views.point_import_template, name="point_import_template"),
     path("points/<int:point_id>/", views.point_detail, name="point_detail"),
+    path("points/<int:point_id>/edit/", views.point_edit, name="point_edit"),
     path("findings/", views.finding_list, name="finding_list"),
     path("findings/new/", views.finding_create, name="finding_create"),
+    path("findings/export/", views.finding_export, name="finding_export"),
     path("findings/<int:finding_id>/", views.finding_detail, name="finding_detail"),
     path("findings/<int:finding_id>/act/", views.finding_act, name="finding_act"),
     path("findings/<int:finding_id>/photos/<int:file_id>/", views.finding_photo, name="finding_photo"),

@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -63,7 +64,6 @@ def point_list(request):
         point_type_id=_int(request.GET.get("type")),
         unit_id=_int(request.GET.get("unit")),
     )
-    scope = get_scope(request.user)
     return render(
         request,
         "inspections/point_list.html",
@@ -71,7 +71,7 @@ def point_list(request):
             "title": "点位",
             "page": Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page")),
             "types": list(PointType.objects.filter(is_active=True)),
-            "can_import": scope.has_role(Role.PLATFORM_ADMIN, Role.OFFICE_ADMIN),
+            "can_manage": services.may_manage_points(request.user),
             "can_record": services.may_record_findings(request.user),
             "breadcrumbs": [("点位", None)],
         },
@@ -94,9 +94,120 @@ def point_detail(request, point_id: int):
             "findings": list(findings[:20]),
             "finding_count": findings.count(),
             "can_record": services.may_record_findings(request.user),
+            "can_edit": services.point_may_edit(request.user, point),
             "today": services.local_today(),
             "breadcrumbs": [("点位", reverse("inspections:point_list")), (point.name, None)],
         },
+    )
+
+
+def _point_form(request, point: InspectionPoint | None = None) -> forms.PointForm:
+    types = PointType.objects.filter(is_active=True)
+    if point is not None:  # a type deactivated since may stay on the point
+        types = PointType.objects.filter(Q(is_active=True) | Q(pk=point.point_type_id))
+    initial = {"is_active": True}
+    if point is not None:
+        initial = {
+            "name": point.name,
+            "point_type": point.point_type_id,
+            "region": point.region_code,
+            "address": point.address,
+            "latitude": point.latitude,
+            "longitude": point.longitude,
+            "responsible_unit": point.responsible_unit_id,
+            "is_active": point.is_active,
+        }
+    return forms.PointForm(
+        request.POST or None,
+        region_lookup=lambda code: selectors.point_form_region(user=request.user, code=code),
+        units=selectors.point_form_units(
+            user=request.user, current_id=point.responsible_unit_id if point else None
+        ),
+        point_types=types.order_by("sort_order", "name"),
+        initial=initial,
+    )
+
+
+def _point_form_page(request, form, *, title: str, point: InspectionPoint | None, breadcrumbs):
+    chosen = form["responsible_unit"].value()
+    return render(
+        request,
+        "inspections/point_form.html",
+        {
+            "title": title,
+            "form": form,
+            "point": point,
+            # Thousands of units and regions: joined in Python, not looped in the template.
+            "unit_options": _unit_options(
+                form.fields["responsible_unit"].queryset.values_list("id", "name"),
+                str(chosen) if chosen else "",
+            ),
+            "region_options": Markup(
+                "".join(
+                    f'<option value="{code}">{escape(name)}</option>'
+                    for code, name in selectors.point_form_regions(user=request.user)
+                )
+            ),
+            "breadcrumbs": breadcrumbs,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _require_point_manager(request) -> None:
+    if not services.may_manage_points(request.user):
+        raise PermissionDenied("只有平台管理员和文明办管理员可以新增或修改点位")
+
+
+@require_http_methods(["GET", "POST"])
+def point_create(request):
+    _require_point_manager(request)
+    form = _point_form(request)
+    if request.method == "POST" and form.is_valid():
+        try:
+            point = services.point_create(user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, _error_text(exc))
+        else:
+            messages.success(request, f"已新增点位“{point.name}”")
+            return redirect("inspections:point_detail", point.pk)
+    return _point_form_page(
+        request,
+        form,
+        title="新增点位",
+        point=None,
+        breadcrumbs=[("点位", reverse("inspections:point_list")), ("新增点位", None)],
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def point_edit(request, point_id: int):
+    point = access(
+        InspectionPoint.objects.select_related("point_type", "region", "responsible_unit"),
+        request.user,
+        pk=point_id,
+    )
+    if not services.point_may_edit(request.user, point):
+        raise PermissionDenied("只有负责该区域的平台管理员或文明办管理员可以修改点位")
+    form = _point_form(request, point)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.point_update(point=point, user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, _error_text(exc))
+        else:
+            messages.success(request, "已保存点位")
+            return redirect("inspections:point_detail", point.pk)
+    return _point_form_page(
+        request,
+        form,
+        title=f"编辑点位：{point.name}",
+        point=point,
+        breadcrumbs=[
+            ("点位", reverse("inspections:point_list")),
+            (point.name, reverse("inspections:point_detail", args=[point.pk])),
+            ("编辑", None),
+        ],
     )
 
 
@@ -165,42 +276,10 @@ def _unit_options(units, chosen: str) -> Markup:
 
 
 def finding_list(request):
-    scope = get_scope(request.user)
     today = services.local_today()
-    todo = request.GET.get("todo", "")
-    overdue = request.GET.get("overdue") == "1"
-    due_soon = request.GET.get("due_soon") == "1"
-    group = request.GET.get("group", "")
-    filters = {
-        "region_prefix": request.GET.get("region", ""),
-        "month": request.GET.get("month", ""),
-        "closed_month": request.GET.get("closed_month", ""),
-        "overdue_month": request.GET.get("overdue_month", ""),
-        "due_soon": due_soon,
-        "status": request.GET.get("status", ""),
-        "unit_id": _int(request.GET.get("unit")),
-        "category_id": _int(request.GET.get("category")),
-        "overdue": overdue,
-    }
-    title = "问题台账"
-    if group == "open":
-        filters.update(statuses=selectors.OPEN_STATUSES)
-    elif group == "review":
-        filters.update(statuses=selectors.REVIEW_STATUSES)
-    if todo == "unit":
-        filters.update(statuses=selectors.OPEN_STATUSES, unit_ids=scope.admin_unit_ids)
-        title = "待整改的问题"
-    elif todo == "unit_all":
-        filters.update(unit_ids=scope.admin_unit_ids)
-        title = "本单位的问题"
-    elif todo == "review":
-        filters.update(statuses=selectors.REVIEW_STATUSES)
-        title = "待复核的问题"
-    if overdue:
-        title = "逾期未销号的问题"
-    elif due_soon:
-        title = f"{selectors.REMIND_DAYS} 天内到期的问题"
-    qs = selectors.finding_list(user=request.user, today=today, **filters)
+    query = selectors.ledger_query(user=request.user, params=request.GET)
+    title = query.title
+    qs = selectors.finding_list(user=request.user, today=today, **query.filters)
     return render(
         request,
         "inspections/finding_list.html",
@@ -208,7 +287,7 @@ def finding_list(request):
             "title": title,
             "page": selectors.ledger_page(
                 qs,
-                by_deadline=overdue or due_soon,
+                by_deadline=query.by_deadline,
                 after=request.GET.get("after", ""),
                 before=request.GET.get("before", ""),
                 size=PAGE_SIZE,
@@ -219,7 +298,8 @@ def finding_list(request):
                 selectors.units_for_filter(user=request.user), request.GET.get("unit", "")
             ),
             "today": today,
-            "todo": todo,
+            "todo": query.todo,
+            "export_params": selectors.ledger_params(request.GET),
             "can_record": services.may_record_findings(request.user),
             "breadcrumbs": [
                 ("问题台账", reverse("inspections:finding_list") if title != "问题台账" else None)
@@ -227,6 +307,14 @@ def finding_list(request):
             + ([(title, None)] if title != "问题台账" else []),
         },
     )
+
+
+@require_POST
+def finding_export(request):
+    """问题台账导出: the ledger's rows for the posted filters, as xlsx, built by a background job;
+    its page (progress bar, then the download link) is the jobs app's."""
+    job = services.finding_export_start(user=request.user, params=selectors.ledger_params(request.POST))
+    return redirect("jobs:job_detail", job_id=job.pk)
 
 
 @require_http_methods(["GET", "POST"])
