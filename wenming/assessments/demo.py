@@ -6,7 +6,11 @@ criterion whose task is done with accepted evidence gets full marks (relying on 
 an overdue task loses half its points, evidence still awaiting review a fifth, and in items 6–15
 (work not started yet) every fourth criterion loses 30 % for incomplete records — each with a
 reason marked 示范. One 加分 occurrence, the veto list checked clear. The mock assessment (by
-``county_inspector``) is a little stricter on the overdue items. Idempotent.
+``county_inspector``) is a little stricter on the overdue items.
+
+The other demo stages (``campaigns.demo.STAGES``): 东城区人民医院, twelve days from acceptance, has
+submitted its 自评 and had a 模拟测评 by 东城区文明办; 西湖区综合行政执法局's accepted campaign
+has 自评, 模拟测评 and the recorded 正式测评 by 示范市文明办. Idempotent.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from wenming.assessments.services import (
     round_submit,
     scores_save,
 )
-from wenming.campaigns.demo import TITLE, UNIT_NAME
+from wenming.campaigns.demo import STAGES, TITLE, UNIT_NAME, unit_admin_of
 from wenming.campaigns.models import Campaign, Evidence, EvidenceStatus, Task
 from wenming.campaigns.services import local_today
 
@@ -89,6 +93,11 @@ def _run(campaign, kind: str, user, today: dt.date, *, days_ago: int, strict: bo
 
 
 def seed(*, scale: str = "small", stdout=None) -> None:
+    _seed_main(stdout)
+    seed_stages(stdout)
+
+
+def _seed_main(stdout) -> None:
     campaign = Campaign.objects.filter(unit__name=UNIT_NAME, title=TITLE).select_related("framework").first()
     if campaign is None or Round.objects.filter(campaign=campaign).exists():
         return
@@ -113,3 +122,35 @@ def seed(*, scale: str = "small", stdout=None) -> None:
         line += f"，东城区文明办完成了{mock.title}"
     if stdout is not None:
         stdout.write(line)
+
+
+# (stage title, [(kind, username — None: the unit's admin —, days ago, strict, summary)])
+STAGE_ROUNDS = {
+    STAGES[1].title: [
+        (RoundKind.SELF, None, 20, False, "迎检前全面自评，逾期任务正在集中整改。（示范）"),
+        (RoundKind.MOCK, "county_inspector", 8, True, "模拟测评：资料基本齐全，个别项目仍需补充。（示范）"),
+    ],
+    STAGES[2].title: [
+        (RoundKind.SELF, None, 70, False, "对照测评细则逐项自评，资料齐全。（示范）"),
+        (RoundKind.MOCK, "city_inspector", 45, True, "模拟测评：整体达标，建议完善活动记录。（示范）"),
+        (RoundKind.FORMAL, "city_inspector", 21, False, "正式测评结果录入。（示范）"),
+    ],
+}
+
+
+def seed_stages(stdout=None) -> None:
+    users = get_user_model().objects
+    today = local_today()
+    for title, rounds in STAGE_ROUNDS.items():
+        campaign = Campaign.objects.filter(title=title).select_related("framework").first()
+        if campaign is None or Round.objects.filter(campaign=campaign).exists():
+            continue
+        for kind, username, days_ago, strict, summary in rounds:
+            user = (
+                unit_admin_of(campaign.unit) if username is None else users.filter(username=username).first()
+            )
+            if user is None:
+                break
+            _run(campaign, kind, user, today, days_ago=days_ago, strict=strict, summary=summary)
+        if stdout is not None:
+            stdout.write(f"测评：{campaign.unit.name}《{title}》{len(rounds)} 次测评")

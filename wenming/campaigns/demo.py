@@ -10,29 +10,163 @@ some tasks with a due date 5–12 days ago (overdue) and a few due within the we
 (资料台账): each done task has a small generated text document, accepted; every other task in
 progress has one awaiting review, and one of those is returned with a comment; the first task also has
 an accepted link (链接/截图 without a file). One binder (资料装订) of the accepted evidence is made, so the
-binder page has a download. Idempotent.
+binder page has a download.
+
+Three more units show the other stages of a campaign (``STAGES``): 东城区市场监督管理局 has just
+opened one (nothing done yet); 东城区人民医院 is twelve days from acceptance with most tasks done
+and accepted evidence, photos (generated PNGs) among it; 西湖区综合行政执法局 passed its acceptance
+three weeks ago (status 已验收). Their assessment rounds are in ``assessments/demo.py``, so the
+office heatmap has several units. Idempotent.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from wenming.campaigns.binder import binder_start
 from wenming.campaigns.evidence import evidence_review, evidence_upload
-from wenming.campaigns.models import Campaign, GroupKind, TaskStatus
-from wenming.campaigns.services import GroupEntry, campaign_open, group_set, local_today, task_update
+from wenming.campaigns.models import Campaign, CampaignStatus, GroupKind, TaskStatus
+from wenming.campaigns.services import (
+    GroupEntry,
+    campaign_open,
+    campaign_update,
+    group_set,
+    local_today,
+    task_update,
+)
 from wenming.frameworks.demo import DEMO_TITLE
 from wenming.frameworks.models import Framework
-from wenming.orgs.models import Department, Organisation, OrgKind
+from wenming.orgs.models import Department, Membership, Organisation, OrgKind, Role
 
 UNIT_NAME = "东城区综合行政执法局"
 TITLE = "创建市级文明单位（示范）"
 
 
+@dataclass(frozen=True)
+class Stage:
+    unit: str
+    title: str
+    started: int  # days ago
+    acceptance: int  # days from today (negative: in the past)
+    done_share: float  # share of tasks done, with accepted evidence
+    accepted: bool = False  # the campaign passed its acceptance
+
+
+STAGES = (
+    Stage("东城区市场监督管理局", "创建区级文明单位（示范）", 7, 240, 0.0),
+    Stage("东城区人民医院", "创建市级文明单位（示范·迎检）", 300, 12, 0.85),
+    Stage("西湖区综合行政执法局", "创建市级文明单位（示范·已验收）", 420, -21, 1.0, True),
+)
+
+
 def seed(*, scale: str = "small", stdout=None) -> None:
+    _seed_main(stdout)
+    for stage in STAGES:
+        _seed_stage(stage, stdout)
+
+
+def unit_admin_of(unit: Organisation):
+    """The unit's first 创建办 admin (the demo gives each stage unit one: ``other_unit_admin``, or
+    the inspections demo's stand-ins), or None."""
+    m = (
+        Membership.objects.filter(organisation=unit, role=Role.UNIT_ADMIN, department__isnull=True)
+        .select_related("user")
+        .order_by("id")
+        .first()
+    )
+    return m.user if m is not None else None
+
+
+def _seed_stage(stage: Stage, stdout) -> None:
+    unit = Organisation.objects.filter(kind=OrgKind.UNIT, name=stage.unit).first()
+    framework = Framework.objects.filter(title=DEMO_TITLE).order_by("-version").first()
+    admin = unit_admin_of(unit) if unit is not None else None
+    if unit is None or framework is None or admin is None:
+        return
+    if Campaign.objects.filter(unit=unit, title=stage.title).exists():
+        return
+    today = local_today()
+    campaign = campaign_open(
+        unit=unit,
+        framework=framework,
+        title=stage.title,
+        target_kind="unit",
+        level="city",
+        exemplar=False,
+        start_date=today - dt.timedelta(days=stage.started),
+        acceptance_date=today + dt.timedelta(days=stage.acceptance),
+        user=admin,
+    )
+    tasks = list(campaign.tasks.order_by("position"))
+    departments = list(Department.objects.filter(organisation=unit).order_by("sort_order"))
+    done = int(len(tasks) * stage.done_share)
+    for i, task in enumerate(tasks):
+        fields: dict = {"department": departments[i % len(departments)]} if departments else {}
+        if i < done:
+            fields["status"] = TaskStatus.DONE
+        elif stage.done_share:
+            fields["status"] = TaskStatus.DOING
+        if fields:
+            task_update(task=task, **fields)
+        if i < done:
+            _stage_evidence(task, i, today - dt.timedelta(days=max(stage.started - 30, 1)), admin)
+    if stage.accepted:
+        campaign_update(campaign=campaign, status=CampaignStatus.ACCEPTED)
+    if stdout is not None:
+        stdout.write(f"创建任务：{unit.name}《{stage.title}》，任务 {len(tasks)} 项")
+
+
+def _stage_evidence(task, i: int, since: dt.date, admin) -> None:
+    """Accepted evidence for a done task: a short text record, and for every third task a photo."""
+    uploads = [
+        SimpleUploadedFile(
+            f"{task.code}-工作记录.txt",
+            f"{task.code} {task.title}\n示范佐证材料：工作方案、会议纪要与活动记录（演示数据，自动生成）。\n".encode(),
+        )
+    ]
+    kind = "situation"
+    if i % 3 == 0:
+        uploads = [SimpleUploadedFile(f"{task.code}-活动照片.png", demo_photo(i), content_type="image/png")]
+        kind = "image"
+    for ev in evidence_upload(
+        task=task,
+        uploads=uploads,
+        title=f"{task.code} {'活动照片' if kind == 'image' else '工作记录'}（示范）",
+        refers_to=since + dt.timedelta(days=i % 90),
+        kind=kind,
+        description="示范数据，自动生成",
+        user=admin,
+    ):
+        evidence_review(evidence=ev, accept=True, user=admin)
+
+
+def demo_photo(seed: int) -> bytes:
+    """A small generated picture (sky, a building, a banner), different for each seed: demo
+    "photos" that are real PNG files, so previews and thumbnails have something to show."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", (480, 320), (178 + seed % 40, 210, 236))
+    draw = ImageDraw.Draw(img)
+    draw.rectangle((0, 240, 480, 320), fill=(96, 140, 88))
+    x = 40 + (seed * 37) % 200
+    draw.rectangle((x, 110, x + 180, 250), fill=(220, 214, 200), outline=(120, 110, 100), width=3)
+    for row in range(3):
+        for col in range(4):
+            wx, wy = x + 14 + col * 42, 124 + row * 38
+            draw.rectangle((wx, wy, wx + 26, wy + 24), fill=(90, 130, 170))
+    draw.rectangle((x - 10, 92, x + 190, 110), fill=(200, 30, 30))
+    out = io.BytesIO()
+    img.save(out, format="PNG")
+    return out.getvalue()
+
+
+def _seed_main(stdout) -> None:
     unit = Organisation.objects.filter(kind=OrgKind.UNIT, name=UNIT_NAME).first()
     framework = Framework.objects.filter(title=DEMO_TITLE).order_by("-version").first()
     if unit is None or framework is None or Campaign.objects.filter(unit=unit, title=TITLE).exists():

@@ -27,7 +27,7 @@ def test_demo_campaign_has_done_overdue_and_due_soon_work():
     out = io.StringIO()
     demo.seed(stdout=out)
     demo.seed(stdout=out)  # idempotent
-    c = Campaign.objects.get()
+    c = Campaign.objects.get(title=demo.TITLE)
     assert c.unit.name == "东城区综合行政执法局" and c.target_label == "市级文明单位"
     assert c.framework.status == FrameworkStatus.FROZEN and c.framework.title == frameworks_demo.DEMO_TITLE
     today = local_today()
