@@ -8,8 +8,9 @@ from wenming.orgs.tests.test_list_queries import grow, queries_for
 
 pytestmark = pytest.mark.django_db
 
-# Session, user, scope, 2FA device, profile, the attention providers and the chart: a fixed handful.
-MAX_HOME_QUERIES = 10
+# Session, user, scope, 2FA device, profile, the attention providers and the charts: a fixed handful
+# (11 for a unit admin: the campaigns' progress chart is its own grouped query).
+MAX_HOME_QUERIES = 11
 
 
 @pytest.mark.parametrize("persona", ["platform", "city_admin", "county_a_admin", "city_inspector", "unit_a_admin", "dept_lead_a"])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from wenming.campaigns import selectors, services
 from wenming.orgs.access import get_scope
-from wenming.web.home import AttentionItem, attention_provider
+from wenming.web.home import AttentionItem, ChartSlice, HomeChart, attention_provider, home_chart
 from wenming.web.links import url
 
 SECTION = "创建任务"
@@ -50,3 +50,26 @@ def campaign_tasks(request) -> list[AttentionItem]:
             )
         )
     return items
+
+
+@home_chart
+def campaign_progress(request) -> list[HomeChart]:
+    """Unit admins: each active campaign's tasks as 已完成 / 逾期 / 进行中 / 未开始, every slice
+    opening the task list filtered to exactly those tasks."""
+    rows = selectors.progress_by_campaign(user=request.user, today=services.local_today())
+    charts = []
+    for row in rows:
+        base = url("campaigns:task_list", row["campaign_id"])
+        charts.append(
+            HomeChart(
+                title=f"{row['campaign__title']}：任务进度",
+                kind="pie",
+                slices=[
+                    ChartSlice("已完成", row["done"], f"{base}?status=done", "#2fb344"),
+                    ChartSlice("逾期", row["overdue"], f"{base}?overdue=1", "#d63939"),
+                    ChartSlice("进行中", row["doing"], f"{base}?status=doing&overdue=0", "#206bc4"),
+                    ChartSlice("未开始", row["todo"], f"{base}?status=todo&overdue=0", "#adb5bd"),
+                ],
+            )
+        )
+    return charts

@@ -47,6 +47,7 @@ def task_queryset(
     status: str = "",
     department: str = "",
     overdue: bool = False,
+    not_overdue: bool = False,
     q: str = "",
     today: dt.date | None = None,
 ) -> QuerySet[Task]:
@@ -65,6 +66,8 @@ def task_queryset(
         qs = qs.filter(department_id=int(department))
     if overdue:
         qs = qs.filter(due_date__lt=today or dt.date.today()).exclude(status=TaskStatus.DONE)
+    elif not_overdue:  # (the home page's progress chart: open work still within its time limit)
+        qs = qs.exclude(due_date__lt=today or dt.date.today())
     if q:
         qs = qs.filter(Q(title__icontains=q) | Q(code__istartswith=q))
     return qs
@@ -189,6 +192,31 @@ def attention_counts(*, user, today: dt.date, soon_days: int = 7) -> dict[str, i
     )
     counts["pending_evidence"] = counts.get("pending_evidence") or 0
     return counts
+
+
+def progress_by_campaign(*, user, today: dt.date) -> list[dict]:
+    """For the unit admin's home page, one query: per active campaign of the units they
+    administer, its tasks as 已完成 / 逾期 / 进行中 (not overdue) / 未开始 (not overdue) — a
+    partition, each part the task list filtered as its link says."""
+    from wenming.campaigns.models import CampaignStatus
+
+    scope = get_scope(user)
+    if not scope.admin_unit_ids:
+        return []
+    late = Q(due_date__lt=today)
+    done = Q(status=TaskStatus.DONE)
+    return list(
+        _visible_tasks(user)
+        .filter(campaign__unit_id__in=scope.admin_unit_ids, campaign__status=CampaignStatus.ACTIVE)
+        .values("campaign_id", "campaign__title")
+        .annotate(
+            done=Count("pk", filter=done),
+            overdue=Count("pk", filter=late & ~done),
+            doing=Count("pk", filter=Q(status=TaskStatus.DOING) & ~late),
+            todo=Count("pk", filter=Q(status=TaskStatus.TODO) & ~late),
+        )
+        .order_by("campaign_id")
+    )
 
 
 def pending_evidence(*, user, scope=None) -> QuerySet:

@@ -156,6 +156,7 @@ def _task_filters(request):
         "status": request.GET.get("status", ""),
         "department": request.GET.get("department", ""),
         "overdue": request.GET.get("overdue") == "1",
+        "not_overdue": request.GET.get("overdue") == "0",
         "q": request.GET.get("q", "").strip()[:50],
     }
 

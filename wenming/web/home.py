@@ -35,6 +35,7 @@ class ChartSlice:
     label: str
     value: int
     href: str  # the records behind the figure
+    color: str = ""  # a fixed colour where the meaning calls for one (逾期 red); else the palette's
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ def attention_for(request) -> list[AttentionItem]:
 # query; any state-changing request of this session drops it (forget_home, called by
 # SessionLimitsMiddleware), so a user's own actions show at once and other people's within the TTL.
 HOME_CACHE_KEY = "_home"
-_HOME_CACHE_VERSION = 1
+_HOME_CACHE_VERSION = 2
 
 
 def forget_home(request) -> None:

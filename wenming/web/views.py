@@ -109,7 +109,11 @@ def home(request):
                 {
                     "title": c.title,
                     "kind": c.kind,
-                    "data": [{"name": s.label, "value": s.value, "href": s.href} for s in c.slices],
+                    "data": [
+                        {"name": s.label, "value": s.value, "href": s.href}
+                        | ({"itemStyle": {"color": s.color}} if s.color else {})
+                        for s in c.slices
+                    ],
                 }
                 for c in charts
             ],

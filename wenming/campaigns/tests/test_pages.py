@@ -108,6 +108,32 @@ def test_overdue_tasks_are_red_in_the_list_and_the_gantt(client, login, world):
     assert gantt.count("gantt-overdue") == 3 and gantt.count('data-testid="gantt-group"') == 2
 
 
+def test_home_progress_chart_partitions_the_tasks_and_each_slice_lists_its_own(client, login, world):
+    """The unit admin's home chart: 已完成 / 逾期 / 进行中 / 未开始 add up to every task of the
+    campaign, and each slice's link lists exactly that many rows."""
+    c = live_campaign(world)
+    tasks = list(c.tasks.order_by("position"))
+    with as_user(world.unit_a_admin):
+        services.task_update(task=tasks[0], status=TaskStatus.DONE)
+        soon = services.local_today() + dt.timedelta(days=5)
+        services.task_update(task=tasks[-1], status=TaskStatus.DOING, due_override=soon)
+        services.task_update(task=tasks[1], status=TaskStatus.DOING)  # doing, but overdue
+    request = RequestFactory().get("/")
+    request.user = world.unit_a_admin
+    (chart,) = attention.campaign_progress(request)
+    values = {s.label: s.value for s in chart.slices}
+    assert sum(values.values()) == len(tasks) and values["已完成"] == 1
+    assert values["逾期"] > 0 and values["进行中"] == 1
+    assert c.title in chart.title
+    login(world.unit_a_admin)
+    for s in chart.slices:
+        body = client.get(s.href).content.decode()
+        assert body.count('data-testid="task-row"') == s.value, (s.label, s.href)
+    assert "任务进度" in client.get("/?refresh=1").content.decode()
+    request.user = world.dept_lead_a  # not a unit admin: no chart
+    assert attention.campaign_progress(request) == []
+
+
 def items_for(user):
     request = RequestFactory().get("/")
     request.user = user
