@@ -74,10 +74,12 @@ def seed(*, scale: str = "small", stdout=None) -> None:
     if city is None:  # the orgs demo did not run
         return
     rng = random.Random(20261122)
+    started = timezone.now()
     with transaction.atomic():
         orgs, teams = _seed_orgs(city)
         created = _seed_volunteers(rng, orgs, teams, count=VOLUNTEERS.get(scale, 300))
         activities, records = _seed_activities(rng, orgs)
+        _backdate(orgs, teams, since=started)
         audit_record(
             action=Action.IMPORT,
             object_type="volunteers.volunteer",
@@ -96,6 +98,35 @@ def seed(*, scale: str = "small", stdout=None) -> None:
             f"志愿服务：{len(orgs)} 个组织、{len(teams)} 支队伍、{created} 名志愿者、{activities} 场活动、{records} 条服务记录"
             f"（志愿者演示账号 {VOLUNTEER_LOGIN[0]}）"
         )
+
+
+def _backdate(orgs, teams, *, since) -> None:
+    """Registration dates in the past, as a live system would have them (``created_at`` is set
+    to now on insert): organisations and teams two years ago, each volunteer on a day of the last
+    two years (a separate seeded generator, so the demo's other draws stay as they were), each
+    project four weeks before its first activity. Otherwise the statistics would show every
+    volunteer as new this month while their service hours lie in earlier months."""
+    from django.db.models import Min
+
+    from wenming.volunteers.models import VolunteerProject
+
+    now = timezone.now()
+    long_ago = now - dt.timedelta(days=730)
+    VolunteerOrg.objects.filter(pk__in=[o.pk for o in orgs]).update(created_at=long_ago)
+    Team.objects.filter(pk__in=[t.pk for t in teams]).update(created_at=long_ago)
+    dates = random.Random(20261207)
+    by_month: dict[int, list[int]] = {}
+    ids = Volunteer.objects.filter(created_at__gte=since).order_by("pk").values_list("pk", flat=True)
+    for pk in ids:
+        by_month.setdefault(dates.randrange(1, 24), []).append(pk)
+    for months, pks in sorted(by_month.items()):
+        when = now - dt.timedelta(days=30 * months + 2)
+        Volunteer.objects.filter(pk__in=pks).update(created_at=when, consent_at=when)
+    for project in VolunteerProject.objects.filter(org__in=orgs).annotate(first=Min("activities__start")):
+        if project.first is not None:
+            VolunteerProject.objects.filter(pk=project.pk).update(
+                created_at=min(project.first, now) - dt.timedelta(days=28)
+            )
 
 
 def _seed_orgs(city: Region) -> tuple[list[VolunteerOrg], list[Team]]:
