@@ -129,7 +129,9 @@ def _photo(label: str, colour: tuple[int, int, int]) -> SimpleUploadedFile:
 
 
 def _backdate(finding: Finding, days: int) -> None:
-    """Move a finding's whole history back by whole days (demo histories and overdue items)."""
+    """Move a finding back in time: recorded ``days`` days ago (its deadline with it), each later
+    step spread evenly over the time since, the last one ``days / (steps + 1)`` ago — so the
+    dashboards' and bulletins' 平均整改用时 is real (all steps ran within seconds when seeded)."""
     if days <= 0:
         return
     delta = dt.timedelta(days=days)
@@ -138,8 +140,25 @@ def _backdate(finding: Finding, days: int) -> None:
         assigned_at=F("assigned_at") - delta,
         deadline=F("deadline") - delta,
     )
-    Finding.objects.filter(pk=finding.pk, closed_at__isnull=False).update(closed_at=F("closed_at") - delta)
-    FindingEvent.objects.filter(finding=finding).update(created_at=F("created_at") - delta)
+    events = list(FindingEvent.objects.filter(finding=finding).order_by("created_at", "id"))
+    steps = [e for e in events if e.from_status]  # the recording itself has no "from"
+    for e in events:
+        if not e.from_status:
+            FindingEvent.objects.filter(pk=e.pk).update(created_at=F("created_at") - delta)
+    closing = None
+    for k, e in enumerate(steps, 1):
+        back = delta * (1 - k / (len(steps) + 1))
+        if e.action == FindingAction.REASSIGN:  # the wrong unit held it until this step
+            lost = delta - back
+            FindingEvent.objects.filter(pk=e.pk).update(created_at=F("created_at") - back, time_lost=lost)
+            Finding.objects.filter(pk=finding.pk).update(assigned_at=F("assigned_at") + lost, time_lost=lost)
+        else:
+            FindingEvent.objects.filter(pk=e.pk).update(created_at=F("created_at") - back)
+        closing = back
+    if closing is not None:  # a closed finding was closed by its last step
+        Finding.objects.filter(pk=finding.pk, closed_at__isnull=False).update(
+            closed_at=F("closed_at") - closing
+        )
 
 
 @transaction.atomic
