@@ -128,27 +128,36 @@ def _seed_stage(stage: Stage, stdout) -> None:
 
 
 def _stage_evidence(task, i: int, since: dt.date, admin) -> None:
-    """Accepted evidence for a done task: a short text record, and for every third task a photo."""
-    uploads = [
-        SimpleUploadedFile(
-            f"{task.code}-工作记录.txt",
-            f"{task.code} {task.title}\n示范佐证材料：工作方案、会议纪要与活动记录（演示数据，自动生成）。\n".encode(),
-        )
-    ]
-    kind = "situation"
-    if i % 3 == 0:
-        uploads = [SimpleUploadedFile(f"{task.code}-活动照片.png", demo_photo(i), content_type="image/png")]
-        kind = "image"
-    for ev in evidence_upload(
-        task=task,
-        uploads=uploads,
-        title=f"{task.code} {'活动照片' if kind == 'image' else '工作记录'}（示范）",
-        refers_to=since + dt.timedelta(days=i % 90),
-        kind=kind,
-        description="示范数据，自动生成",
-        user=admin,
-    ):
-        evidence_review(evidence=ev, accept=True, user=admin)
+    """Accepted evidence for a done task: one item of every type its criterion asks for (so the
+    criterion counts as complete) — a generated PNG photo for 图片资料, a link for 链接/截图, a
+    short text document otherwise; a plain 情况资料 record when the criterion names no type."""
+    from wenming.frameworks.models import Criterion, EvidenceType
+
+    kinds = Criterion.objects.filter(pk=task.criterion_id).values_list("evidence_types", flat=True).first()
+    labels = dict(EvidenceType.choices)
+    for n, kind in enumerate(kinds or [EvidenceType.SITUATION]):
+        label = str(labels.get(kind, "佐证材料"))
+        extra: dict = {}
+        if kind == EvidenceType.IMAGE:
+            uploads = [
+                SimpleUploadedFile(f"{task.code}-活动照片.png", demo_photo(i + n), content_type="image/png")
+            ]
+        elif kind == EvidenceType.LINK:
+            uploads, extra = [], {"url": f"https://www.example.org/wenming-demo/{task.code}/"}
+        else:
+            body = f"{task.code} {task.title}\n{label}（示范）：工作方案、会议纪要与活动记录，演示数据，自动生成。\n"
+            uploads = [SimpleUploadedFile(f"{task.code}-{label}.txt", body.encode())]
+        for ev in evidence_upload(
+            task=task,
+            uploads=uploads,
+            title=f"{task.code} {label}（示范）",
+            refers_to=since + dt.timedelta(days=i % 90),
+            kind=kind,
+            description="示范数据，自动生成",
+            user=admin,
+            **extra,
+        ):
+            evidence_review(evidence=ev, accept=True, user=admin)
 
 
 def demo_photo(seed: int) -> bytes:

@@ -71,6 +71,13 @@ def test_demo_shows_campaigns_at_every_stage_on_the_heatmap():
     assert near.tasks.filter(status=TaskStatus.DONE).count() > near.tasks.count() // 2
     assert set(Round.objects.filter(campaign=near).values_list("kind", flat=True)) == {"self", "mock"}
     assert accepted.status == CampaignStatus.ACCEPTED and accepted.acceptance_date < today
+    # Every criterion of the accepted campaign has accepted evidence of each type it asks for.
+    from wenming.campaigns.evidence import evidence_counts
+
+    counts = evidence_counts(campaign=accepted)
+    for task in accepted.tasks.select_related("criterion"):
+        required = set(task.criterion.evidence_types or []) or {"situation"}
+        assert required <= counts[task.criterion_id]["kinds"], task.code
     formal = Round.objects.get(campaign=accepted, kind=RoundKind.FORMAL)
     assert formal.is_locked and formal.conducted_by.name == "示范市文明办" and formal.conducted_on < today
     assert all(r.is_locked for r in Round.objects.all())
