@@ -23,7 +23,11 @@
       } else {
         option = {
           tooltip: { trigger: "item", formatter: "{b}：{c}（{d}%）" },
-          series: [{ type: "pie", radius: ["35%", "70%"], data: spec.data, label: { formatter: "{b} {c}" } }]
+          // Empty slices only clutter the labels; the list under the chart still shows them.
+          series: [{
+            type: "pie", radius: ["35%", "70%"], label: { formatter: "{b} {c}" },
+            data: spec.data.filter(function (d) { return d.value > 0; })
+          }]
         };
       }
       chart.setOption(option);
