@@ -8,6 +8,7 @@ a background task once the upload has committed.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import logging
@@ -132,8 +133,9 @@ def _blob_for(
             blob.crc32 = crc32
         return blob
     name = blob_storage_name(sha256, detected.ext)
-    if default_storage.exists(name) and default_storage.size(name) == size:
-        # Written before by an upload whose transaction rolled back: same name, same bytes.
+    if default_storage.exists(name) and default_storage.size(name) == size and _touch(name):
+        # Written before by an upload whose transaction rolled back: same name, same bytes (its
+        # time stamp renewed, so the orphan sweep below leaves it alone while this upload commits).
         stored_name = name
     else:
         fileobj.seek(0)
@@ -152,6 +154,55 @@ def _blob_for(
     except IntegrityError:
         # A concurrent upload of the same bytes created it first.
         return Blob.objects.get(sha256=sha256)
+
+
+def _touch(name: str) -> bool:
+    """Renew a stored file's modification time where the storage has local paths (False
+    elsewhere: the caller then writes the bytes again)."""
+    import os
+
+    try:
+        os.utime(default_storage.path(name))
+    except (NotImplementedError, OSError):
+        return False
+    return True
+
+
+#: Stored blob files without a Blob row younger than this are left alone (an upload between
+#: writing its bytes and committing its row).
+ORPHAN_AGE = dt.timedelta(hours=24)
+
+
+def blob_sweep_orphans(*, older_than: dt.timedelta = ORPHAN_AGE, prefix: str = "blobs") -> int:
+    """Delete files under ``prefix`` that no Blob names and that are older than ``older_than``:
+    the bytes of uploads whose transaction rolled back (written to storage first, so the Blob row
+    can point at them). Folder by folder, one query per folder; returns how many were deleted."""
+    from django.utils import timezone
+
+    cutoff = timezone.now() - older_than
+    deleted = 0
+
+    def walk(folder: str) -> None:
+        nonlocal deleted
+        try:
+            dirs, files = default_storage.listdir(folder)
+        except (FileNotFoundError, NotADirectoryError):
+            return
+        for d in sorted(dirs):
+            walk(f"{folder}/{d}")
+        names = [f"{folder}/{f}" for f in files]
+        if not names:
+            return
+        known = set(Blob.objects.filter(storage_name__in=names).values_list("storage_name", flat=True))
+        for name in names:
+            if name in known or default_storage.get_modified_time(name) >= cutoff:
+                continue
+            default_storage.delete(name)
+            deleted += 1
+            logger.info("orphan blob file deleted: %s", name)
+
+    walk(prefix)
+    return deleted
 
 
 def file_store(*, upload, organisation, user, purpose: str = "", private: bool = False) -> StoredFile:
