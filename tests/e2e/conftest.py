@@ -47,10 +47,17 @@ def page(browser, live_server):
     page.problems = []  # console errors, failed requests and HTTP errors seen by the page
     page.on("console", lambda m: _console(page, m))
     page.on("pageerror", lambda e: page.problems.append(f"page error: {e}"))
-    page.on("requestfailed", lambda r: page.problems.append(f"request failed: {r.url} {r.failure}"))
+    page.on("requestfailed", lambda r: _request_failed(page, r))
     page.on("response", lambda r: r.status >= 400 and page.problems.append(f"HTTP {r.status}: {r.url}"))
     yield page
     context.close()
+
+
+def _request_failed(page, request) -> None:
+    # net::ERR_ABORTED is the browser cancelling a request because the page moved on (a click
+    # that navigates while the favicon or a poll is still loading): not a fault of the page.
+    if "ERR_ABORTED" not in (request.failure or ""):
+        page.problems.append(f"request failed: {request.url} {request.failure}")
 
 
 def _console(page, message) -> None:
