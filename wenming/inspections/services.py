@@ -649,42 +649,72 @@ def inspection_pool(*, inspection: Inspection) -> list[int]:
     return list(qs.values_list("id", flat=True))
 
 
-def inspection_draw_sample(
-    *, inspection: Inspection, user, size: int, seed: int | None = None
-) -> list[InspectionTarget]:
-    """随机抽查: draw ``size`` points from the pool with a stored seed (random when not given).
-    An inspection is drawn once; the seed and pool size are shown so the draw can be checked."""
+@dataclass(frozen=True)
+class _Draw:
+    """What a random draw picks (points or units) and where it keeps its seed, pool size and targets."""
+
+    noun: str
+    seed_field: str
+    pool_field: str
+    targets: str  # the Inspection's related name of the drawn targets
+    audit_key: str
+    already: str  # the message when the inspection was drawn before
+    empty: str  # the message when the pool is empty
+
+
+_POINTS = _Draw("点位", "sample_seed", "sample_pool", "targets", "sample",
+                "该督查活动已抽取或选定点位，不能重复抽取", "督查范围内没有符合条件的点位")  # fmt: skip
+_UNITS = _Draw("单位", "unit_sample_seed", "unit_sample_pool", "unit_targets", "units",
+               "该督查活动已抽取单位，不能重复抽取", "督查范围内没有单位")  # fmt: skip
+
+
+def _draw(
+    kind: _Draw, *, inspection: Inspection, user, size: int, seed: int | None, pool_of, target_of
+) -> list:
+    """The one drawing procedure: checks, the pool, ``sample_points`` with a stored seed (random
+    when not given), the targets in drawn order, one audit entry. Drawn once per kind."""
     scope = get_scope(user)
     if not (may_plan_inspections(user) and scope.covers_region(inspection.region_code)):
-        raise PermissionDenied("只有负责该区域的文明办督查员或管理员可以抽取点位")
+        raise PermissionDenied(f"只有负责该区域的文明办督查员或管理员可以抽取{kind.noun}")
     if size < 1:
         raise ValidationError("抽取数量至少为 1")
     if seed is not None and not 0 <= seed < 2**62:
         raise ValidationError("抽样种子须为非负整数")
     with transaction.atomic():
         locked = Inspection.objects.select_for_update().get(pk=inspection.pk)
-        if locked.sample_seed is not None or locked.targets.exists():
-            raise ValidationError("该督查活动已抽取或选定点位，不能重复抽取")
-        pool = inspection_pool(inspection=locked)
+        if getattr(locked, kind.seed_field) is not None or getattr(locked, kind.targets).exists():
+            raise ValidationError(kind.already)
+        pool = pool_of(inspection=locked)
         if not pool:
-            raise ValidationError("督查范围内没有符合条件的点位")
+            raise ValidationError(kind.empty)
         seed = secrets.randbelow(2**31) if seed is None else seed
         chosen = sample_points(pool=pool, size=size, seed=seed)
         before = snapshot(locked)
-        locked.sample_seed, locked.sample_pool = seed, len(pool)
-        locked.save(update_fields=["sample_seed", "sample_pool"])
-        targets = InspectionTarget.objects.bulk_create(
-            InspectionTarget(inspection=locked, point_id=pid, position=i)
-            for i, pid in enumerate(chosen, start=1)
-        )
+        setattr(locked, kind.seed_field, seed)
+        setattr(locked, kind.pool_field, len(pool))
+        locked.save(update_fields=[kind.seed_field, kind.pool_field])
+        targets = [target_of(locked, pk, i) for i, pk in enumerate(chosen, start=1)]
+        targets = type(targets[0]).objects.bulk_create(targets)
         audit_record(
             action=AuditAction.UPDATE,
             obj=locked,
             before=before,
-            after={**snapshot(locked), "sample": chosen},
+            after={**snapshot(locked), kind.audit_key: chosen},
         )
-    inspection.sample_seed, inspection.sample_pool = seed, len(pool)
+    setattr(inspection, kind.seed_field, seed)
+    setattr(inspection, kind.pool_field, len(pool))
     return targets
+
+
+def inspection_draw_sample(
+    *, inspection: Inspection, user, size: int, seed: int | None = None
+) -> list[InspectionTarget]:
+    """随机抽查: draw ``size`` points from the pool with a stored seed (random when not given).
+    An inspection is drawn once; the seed and pool size are shown so the draw can be checked."""
+    return _draw(
+        _POINTS, inspection=inspection, user=user, size=size, seed=seed, pool_of=inspection_pool,
+        target_of=lambda locked, pk, i: InspectionTarget(inspection=locked, point_id=pk, position=i),
+    )  # fmt: skip
 
 
 def inspection_unit_pool(*, inspection: Inspection) -> list[int]:
@@ -704,34 +734,10 @@ def inspection_draw_units(*, inspection: Inspection, user, size: int, seed: int 
     seed and pool size shown on the page let anyone redo the draw. Drawn once; audited."""
     from wenming.inspections.models import InspectionUnitTarget
 
-    scope = get_scope(user)
-    if not (may_plan_inspections(user) and scope.covers_region(inspection.region_code)):
-        raise PermissionDenied("只有负责该区域的文明办督查员或管理员可以抽取单位")
-    if size < 1:
-        raise ValidationError("抽取数量至少为 1")
-    if seed is not None and not 0 <= seed < 2**62:
-        raise ValidationError("抽样种子须为非负整数")
-    with transaction.atomic():
-        locked = Inspection.objects.select_for_update().get(pk=inspection.pk)
-        if locked.unit_sample_seed is not None or locked.unit_targets.exists():
-            raise ValidationError("该督查活动已抽取单位，不能重复抽取")
-        pool = inspection_unit_pool(inspection=locked)
-        if not pool:
-            raise ValidationError("督查范围内没有单位")
-        seed = secrets.randbelow(2**31) if seed is None else seed
-        chosen = sample_points(pool=pool, size=size, seed=seed)
-        before = snapshot(locked)
-        locked.unit_sample_seed, locked.unit_sample_pool = seed, len(pool)
-        locked.save(update_fields=["unit_sample_seed", "unit_sample_pool"])
-        targets = InspectionUnitTarget.objects.bulk_create(
-            InspectionUnitTarget(inspection=locked, unit_id=uid, position=i)
-            for i, uid in enumerate(chosen, start=1)
-        )
-        audit_record(
-            action=AuditAction.UPDATE, obj=locked, before=before, after={**snapshot(locked), "units": chosen}
-        )
-    inspection.unit_sample_seed, inspection.unit_sample_pool = seed, len(pool)
-    return targets
+    return _draw(
+        _UNITS, inspection=inspection, user=user, size=size, seed=seed, pool_of=inspection_unit_pool,
+        target_of=lambda locked, pk, i: InspectionUnitTarget(inspection=locked, unit_id=pk, position=i),
+    )  # fmt: skip
 
 
 def inspection_is_finished(inspection: Inspection, today: dt.date | None = None) -> bool:

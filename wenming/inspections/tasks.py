@@ -54,7 +54,7 @@ def export_findings(run: RunningJob) -> dict:
     from wenming.inspections import selectors
     from wenming.inspections.models import Outcome, Severity, Status
     from wenming.inspections.services import local_today
-    from wenming.jobs.tasks import _store_result
+    from wenming.jobs.tasks import store_result
     from wenming.web.excel import write_xlsx
 
     user = run.user
@@ -119,7 +119,7 @@ def export_findings(run: RunningJob) -> dict:
         written = result.rows
         job_progress(run, done=written, total=written, message="正在保存文件", force=True)
         with path.open("rb") as fh:
-            stored = _store_result(fh, name=f"问题台账{today:%Y%m%d}.xlsx", user=user)
+            stored = store_result(fh, name=f"问题台账{today:%Y%m%d}.xlsx", user=user)
     job_attach_file(run, stored_file=stored)
     run.done_message = f"已导出 {written} 个问题" + ("（已达上限，其余未导出）" if result.truncated else "")
     return {"rows": written, "truncated": result.truncated}

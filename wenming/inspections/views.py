@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -616,15 +616,15 @@ def _observed_counts(inspection: Inspection) -> dict[int, int]:
     )
 
 
-@require_POST
-def inspection_draw_units(request, inspection_id: int):
+def _draw_page(request, inspection_id: int, form_class, draw, done) -> HttpResponse:
+    """POST of a draw form (points or units): draw, say what was drawn from what, back to the page."""
     inspection = _inspection(request, inspection_id)
-    form = forms.UnitDrawForm(request.POST)
+    form = form_class(request.POST)
     if not form.is_valid():
         messages.error(request, "未能抽取：" + "；".join(e for errs in form.errors.values() for e in errs))
         return redirect("inspections:inspection_detail", inspection.pk)
     try:
-        units = services.inspection_draw_units(
+        drawn = draw(
             inspection=inspection,
             user=request.user,
             size=form.cleaned_data["size"],
@@ -633,11 +633,16 @@ def inspection_draw_units(request, inspection_id: int):
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
     else:
-        messages.success(
-            request,
-            f"已从 {inspection.unit_sample_pool} 个候选单位中抽取 {len(units)} 个（种子 {inspection.unit_sample_seed}）",
-        )
+        messages.success(request, done(inspection, len(drawn)))
     return redirect("inspections:inspection_detail", inspection.pk)
+
+
+@require_POST
+def inspection_draw_units(request, inspection_id: int):
+    return _draw_page(
+        request, inspection_id, forms.UnitDrawForm, services.inspection_draw_units,
+        lambda i, n: f"已从 {i.unit_sample_pool} 个候选单位中抽取 {n} 个（种子 {i.unit_sample_seed}）",
+    )  # fmt: skip
 
 
 @require_http_methods(["GET", "POST"])
@@ -701,26 +706,10 @@ def inspection_edit(request, inspection_id: int):
 
 @require_POST
 def inspection_draw(request, inspection_id: int):
-    inspection = _inspection(request, inspection_id)
-    form = forms.DrawForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "未能抽取：" + "；".join(e for errs in form.errors.values() for e in errs))
-        return redirect("inspections:inspection_detail", inspection.pk)
-    try:
-        targets = services.inspection_draw_sample(
-            inspection=inspection,
-            user=request.user,
-            size=form.cleaned_data["size"],
-            seed=form.cleaned_data["seed"],
-        )
-    except ValidationError as exc:
-        messages.error(request, _error_text(exc))
-    else:
-        messages.success(
-            request,
-            f"已从 {inspection.sample_pool} 个候选点位中抽取 {len(targets)} 个（种子 {inspection.sample_seed}）",
-        )
-    return redirect("inspections:inspection_detail", inspection.pk)
+    return _draw_page(
+        request, inspection_id, forms.DrawForm, services.inspection_draw_sample,
+        lambda i, n: f"已从 {i.sample_pool} 个候选点位中抽取 {n} 个（种子 {i.sample_seed}）",
+    )  # fmt: skip
 
 
 # --- 模拟测评 --------------------------------------------------------------------------------------

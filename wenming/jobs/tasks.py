@@ -87,13 +87,13 @@ def export_organisations(run: RunningJob) -> dict:
             raise JobCancelled
         job_progress(run, done=written, total=written, message="正在保存文件", force=True)
         with path.open("rb") as fh:
-            stored = _store_result(fh, name="组织名录.xlsx", user=user)
+            stored = store_result(fh, name="组织名录.xlsx", user=user)
     job_attach_file(run, stored_file=stored)
     run.done_message = f"已导出 {written} 个组织"
     return {"organisations": written}
 
 
-def _store_result(fh, *, name: str, user):
+def store_result(fh, *, name: str, user):
     """Store the export through the files service, owned by the starter alone: what it contains
     depends on their scope, so it is filed under no organisation (like the job itself)."""
     from wenming.files.services import file_store

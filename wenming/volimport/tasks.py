@@ -190,7 +190,7 @@ def _export(
     from wenming.audit.models import Action
     from wenming.audit.services import audit_record
     from wenming.jobs.services import job_attach_file
-    from wenming.jobs.tasks import _store_result
+    from wenming.jobs.tasks import store_result
     from wenming.web.excel import write_xlsx
 
     total = qs.count()
@@ -216,7 +216,7 @@ def _export(
             raise JobCancelled
         job_progress(run, done=written, total=written, message="正在保存文件", force=True)
         with path.open("rb") as fh:
-            stored = _store_result(fh, name=name, user=run.user)
+            stored = store_result(fh, name=name, user=run.user)
     with transaction.atomic():
         audit_record(
             action=Action.VIEW_SENSITIVE if full else Action.EXPORT,
