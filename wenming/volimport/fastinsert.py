@@ -7,13 +7,30 @@ way Django stores them on SQLite (aware datetimes as naive UTC text)."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
+import gc
 from collections.abc import Iterable, Sequence
 
 from django.db import connection
 
 SQLITE_CACHE_KIB = 128 * 1024
+
+
+@contextlib.contextmanager
+def gc_paused():
+    """Python's cyclic garbage collector off for a bulk load (restored afterwards). A sheet of
+    450,000 rows is millions of tracked objects; each collection the load's own allocations
+    trigger walks them all again — measured at a third of a checker's time and more in the
+    parent (docs/volimport.md). The load makes no reference cycles worth collecting meanwhile."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def model_columns(model, values: dict[str, object]) -> tuple[list[str], list[str]]:
@@ -74,18 +91,65 @@ def row_template(model, attnames: Sequence[str], fixed: dict[str, object]) -> tu
     return template, positions
 
 
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def copy_text(value) -> str:
+    """A value as one field of PostgreSQL's COPY text format (NULL ``\\N``; backslash, tab,
+    newline and carriage return escaped; datetimes in ISO form with their offset)."""
+    if value is None:
+        return "\\N"
+    if value.__class__ is str:
+        return value.translate(_COPY_ESCAPES)
+    if value is True or value is False:
+        return "t" if value else "f"
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).translate(_COPY_ESCAPES)
+
+
+def copy_lines(table: str, columns: Sequence[str], text: str, *, raw=None) -> int:
+    """PostgreSQL only: rows already in COPY text format (one line each, :func:`copy_text`
+    fields), sent as they are — for rows built in worker processes. Returns how many. ``raw``:
+    the driver connection to use (a thread other than the connection's owner passes it)."""
+    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+    if raw is None:
+        connection.ensure_connection()
+        raw = connection.connection
+    with raw.cursor() as cursor:
+        with cursor.copy(f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN") as copy:
+            copy.write(text)
+    return text.count("\n")
+
+
 def insert_rows(
-    table: str, columns: Sequence[str], rows: Iterable[Sequence], *, date_cols: Sequence[int] = ()
+    table: str,
+    columns: Sequence[str],
+    rows: Iterable[Sequence],
+    *,
+    date_cols: Sequence[int] = (),
+    literals: Sequence[tuple[str, str]] = (),
+    raw=None,
 ) -> int:
     """Insert ``rows`` into ``table``; returns how many. Call inside ``transaction.atomic()``.
     ``date_cols``: positions holding dates/datetimes (adapted for SQLite; PostgreSQL's COPY takes
-    the Python objects) — none when the caller built the rows adapted (``sqlite_value``)."""
-    connection.ensure_connection()
+    the Python objects) — none when the caller built the rows adapted (``sqlite_value``).
+    ``literals`` (SQLite only): (column, SQL literal) of columns with the same value in every row,
+    written into the statement instead of each row. ``raw``: the driver connection to use (a
+    thread other than the connection's owner passes it; SQLite only)."""
+    if raw is None:
+        connection.ensure_connection()
+        raw = connection.connection
+    if literals and connection.vendor != "sqlite":
+        raise NotImplementedError("literals are for SQLite's INSERT")
+    columns = [*columns, *(c for c, _ in literals)]
     quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
     name = connection.ops.quote_name(table)
     count = 0
     if connection.vendor == "postgresql":
-        with connection.connection.cursor() as cursor:
+        with raw.cursor() as cursor:
             with cursor.copy(f"COPY {name} ({quoted}) FROM STDIN") as copy:
                 write = copy.write_row
                 for row in rows:
@@ -93,7 +157,7 @@ def insert_rows(
                     count += 1
         return count
     if connection.vendor == "sqlite":
-        placeholders = ", ".join("?" for _ in columns)
+        placeholders = ", ".join(["?"] * (len(columns) - len(literals)) + [sql for _, sql in literals])
         sql = f"INSERT INTO {name} ({quoted}) VALUES ({placeholders})"
         adapt_cols = list(date_cols)
 
@@ -108,7 +172,7 @@ def insert_rows(
                             row[i] = _sqlite_adapt(row[i])
                 yield row
 
-        cursor = connection.connection.cursor()
+        cursor = raw.cursor()
         # A bigger page cache for this connection while loading: index pages of a table being
         # filled with hundreds of thousands of rows stay in memory (SQLite's default is 2 MB).
         cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")

@@ -24,6 +24,7 @@ from wenming.volimport.models import BatchStatus, ImportBatch, ImportMapping
 from wenming.volimport.validate import (
     MAX_ERRORS_KEPT,
     Checked,
+    ImportRow,
     VolunteerRow,
     check_volunteers,
     volunteer_context,
@@ -33,8 +34,8 @@ from wenming.web.excel import TableError
 MAX_IMPORT_ROWS = 500_000
 INSERT_CHUNK = 20_000
 # Databases on which the volunteer import inserts each checked chunk while the next is checked
-# (batch_import_volunteers).
-PIPELINED_VENDORS = {v for v in os.environ.get("VIMPORT_PIPELINED", "postgresql").split(",") if v}
+# (batch_import_volunteers); the others check the whole file first.
+PIPELINED_VENDORS = {v for v in os.environ.get("VIMPORT_PIPELINED", "postgresql,sqlite").split(",") if v}
 BATCH_AUDIT_FIELDS = [
     "org",
     "kind",
@@ -147,6 +148,11 @@ def read_and_check(
 ) -> tuple[list, Checked]:
     """Read the stored sheet and check it with the batch's mapping; ``encrypt`` (the import, not
     the preview) also makes the Fernet tokens of the valid rows, in the same worker processes."""
+    with fastinsert.gc_paused():
+        return _read_and_check(data, batch=batch, progress=progress, encrypt=encrypt)
+
+
+def _read_and_check(data: bytes, *, batch: ImportBatch, progress, encrypt: bool) -> tuple[list, Checked]:
     from wenming.volimport.validate import default_workers
 
     grid = parser.read_grid(data)
@@ -242,46 +248,41 @@ def insert_volunteers(
     return inserting.finish(out=out)
 
 
-class VolunteerInsert:
-    """The insert of an import, in the caller's transaction, fed in one or more parts
-    (:meth:`add`: the PostgreSQL import adds each checked chunk while the next is being checked),
-    then :meth:`finish` (team memberships, the one IMPORT audit entry). Volunteer numbers are
-    reserved per county in one block per part; each part is inserted in keyed-hash order; a
-    cancellation check runs after every :data:`INSERT_CHUNK` rows."""
+class VolunteerRowBuilder:
+    """A checked volunteer's table row in the form the driver takes, built from as few objects
+    as possible (they cross from the worker that checked the row to the parent process):
 
-    def __init__(self, *, org, user, file_name: str, check_cancel: Callable[[], None] | None = None):
+    - SQLite: a tuple of the row's own values (dates as the text Django stores); the columns
+      that are the same for every row of the file are literals in the INSERT statement;
+    - PostgreSQL: one line of COPY text with those constant fields already in it.
+
+    The number is left out: the parent process reserves the numbers and appends each one as
+    the last value (:attr:`columns`). The import makes the builder before its check workers
+    are forked, so each worker builds the rows it checked (:class:`validate.ImportRow`)."""
+
+    def __init__(self, *, org, vendor: str, now: dt.datetime):
         from wenming.volunteers.models import Volunteer
         from wenming.volunteers.services import CONSENT_VERSION
 
-        self.org, self.user, self.file_name, self.check_cancel = org, user, file_name, check_cancel
-        self.now = now = timezone.now()
+        self.now = now
         self.tz = timezone.get_current_timezone()
-        self.sqlite = sqlite = connection.vendor == "sqlite"
-        # SQLite gets dates and datetimes as the text Django stores (adapted once per distinct
-        # value here, not per row in fastinsert); PostgreSQL's COPY takes the Python objects.
-        self.adapt = adapt = fastinsert.sqlite_value if sqlite else (lambda v: v)
-        self.table = Volunteer._meta.db_table
-        self.columns, attnames = fastinsert.model_columns(Volunteer, {})
-        fixed = {"home_org_id": org.pk, "consent_at": adapt(now), "consent_version": CONSENT_VERSION}
-        # Each inserted row is gathered (one itemgetter call) from the VolunteerRow, the row's
-        # own extras and the constant columns, in the model's column order.
-        from_row = {
-            a: VolunteerRow._fields.index(a)
-            for a in (
-                "name",
-                "id_type",
-                "id_hash",
-                "id_masked",
-                "sex",
-                "phone_hash",
-                "phone_masked",
-                "political_status",
-                "skills",
-                "availability",
-            )
-        }
+        self.sqlite = sqlite = vendor == "sqlite"
+        columns, attnames = fastinsert.model_columns(Volunteer, {})
+        column_of = dict(zip(attnames, columns, strict=True))
+        from_row = (
+            "id_type",
+            "id_hash",
+            "id_masked",
+            "sex",
+            "phone_hash",
+            "phone_masked",
+            "political_status",
+            "availability",
+        )
+        # Free text (escaped for COPY), values built per row, dates made once per distinct value.
         extras = (
-            "number",
+            "name",
+            "skills",
             "id_number_enc",
             "phone_enc",
             "birth_date",
@@ -289,28 +290,253 @@ class VolunteerInsert:
             "residence_code",
             "created_at",
         )
-        width = len(VolunteerRow._fields)
-        constant_names = [a for a in attnames if a not in from_row and a not in extras]
+        constant_names = [a for a in attnames if a not in from_row and a not in extras and a != "number"]
+        fixed = {"home_org_id": org.pk, "consent_at": now, "consent_version": CONSENT_VERSION}
         defaults = fastinsert.defaults_for(Volunteer, constant_names, set(fixed))
-        self.constants = tuple(adapt(fixed[a] if a in fixed else defaults[a]) for a in constant_names)
-        source = {**from_row}
+        constants = [fixed[a] if a in fixed else defaults[a] for a in constant_names]
+        varying = [a for a in attnames if a in from_row or a in extras]
+        source = {a: VolunteerRow._fields.index(a) for a in from_row}
+        width = len(VolunteerRow._fields)
         source.update({a: width + k for k, a in enumerate(extras)})
-        source.update({a: width + len(extras) + k for k, a in enumerate(constant_names)})
-        self.gather = operator.itemgetter(*(source[a] for a in attnames))
-        self.births: dict = {None: None}
-        self.created: dict = {None: adapt(now)}
-        self.prefixes: dict = {}
+        self.gather = operator.itemgetter(*(source[a] for a in varying))
+        if sqlite:
+            quote = connection.schema_editor().quote_value
+            self.columns = [*(column_of[a] for a in varying), column_of["number"]]
+            self.literals = [
+                (column_of[a], quote(fastinsert.sqlite_value(v)))
+                for a, v in zip(constant_names, constants, strict=True)
+            ]
+            self.constant_text = ""
+            self.births: dict = {None: None}
+            self.created: dict = {None: fastinsert.sqlite_value(now)}
+        else:
+            self.columns = [
+                *(column_of[a] for a in varying),
+                *(column_of[a] for a in constant_names),
+                column_of["number"],
+            ]
+            self.literals = []
+            self.constant_text = "".join(fastinsert.copy_text(v) + "\t" for v in constants)
+            self.births = {None: "\\N"}
+            self.created = {None: fastinsert.copy_text(now)}
+        self.payload = self._payload_function()
+
+    def _payload_function(self) -> Callable[[tuple], object]:
+        """``payload(row)``: the row (all columns but the number) for a VolunteerRow or its plain
+        tuple — a closure over local names, as it runs once per imported row."""
+        i_name, i_skills, i_birth, i_registered, i_residence, i_id_enc, i_phone_enc = (
+            VolunteerRow._fields.index(f)
+            for f in ("name", "skills", "birth_date", "registered_on", "residence", "id_enc", "phone_enc")
+        )
+        births, created_at, gather, tz = self.births, self.created, self.gather, self.tz
+        combine, nine = dt.datetime.combine, dt.time(9)
+
+        if self.sqlite:
+            adapt = fastinsert.sqlite_value
+
+            def payload(r: tuple):
+                birth = births.get(r[i_birth], births)
+                if birth is births:
+                    birth = births[r[i_birth]] = r[i_birth].isoformat()
+                created = created_at.get(r[i_registered])
+                if created is None:
+                    created = created_at[r[i_registered]] = adapt(combine(r[i_registered], nine, tzinfo=tz))
+                residence = r[i_residence]
+                return gather(
+                    r
+                    + (
+                        r[i_name],
+                        r[i_skills],
+                        r[i_id_enc],
+                        r[i_phone_enc],
+                        birth,
+                        residence.pk if residence is not None else None,
+                        residence.code if residence is not None else "",
+                        created,
+                    )
+                )
+
+            return payload
+
+        # COPY text: only the free text can hold a backslash, tab or line break — every other
+        # field is made by this code (codes, digits, hex, base64 tokens, masks, ISO dates).
+        escape, join, tail = fastinsert.copy_text, "\t".join, "\t" + self.constant_text
+
+        def payload(r: tuple):
+            birth = births.get(r[i_birth], births)
+            if birth is births:
+                birth = births[r[i_birth]] = r[i_birth].isoformat()
+            created = created_at.get(r[i_registered])
+            if created is None:
+                created = created_at[r[i_registered]] = escape(combine(r[i_registered], nine, tzinfo=tz))
+            residence = r[i_residence]
+            return (
+                join(
+                    gather(
+                        r
+                        + (
+                            escape(r[i_name]),
+                            escape(r[i_skills]),
+                            r[i_id_enc],
+                            r[i_phone_enc],
+                            birth,
+                            str(residence.pk) if residence is not None else "\\N",
+                            residence.code if residence is not None else "",
+                            created,
+                        )
+                    )
+                )
+                + tail
+            )
+
+        return payload
+
+
+class _Sender:
+    """Sends prepared chunks to the database from one background thread while the caller
+    prepares the next ones: the thread waits on the server (a COPY's end, SQLite's page work —
+    both without the GIL) while the caller builds lines. It sends on the caller's own driver
+    connection, so its rows are in the caller's transaction; :attr:`lock` keeps the caller's
+    own queries (number counters) out of a chunk being sent. After each chunk it runs
+    ``after`` (the cancellation check: it reads the job on this thread's own connection, which
+    sees the committed cancel request). An error in the thread is raised in the caller at the
+    next :meth:`put`, :meth:`raise_error` or :meth:`close`; the remaining chunks are dropped."""
+
+    def __init__(self, send: Callable[[object], None], after: Callable[[], None] | None = None):
+        import queue
+        import threading
+
+        self.lock = threading.Lock()
+        self._send, self._after = send, after
+        self._queue: queue.Queue = queue.Queue(maxsize=2)
+        self._error: BaseException | None = None
+        self._stop = False
+        self._thread = threading.Thread(target=self._run, name="volimport-sender", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        from django.db import connections
+
+        try:
+            while (job := self._queue.get()) is not None:
+                if self._error is not None or self._stop:
+                    continue  # dropped: the caller raises or is already handling an error
+                try:
+                    with self.lock:
+                        self._send(job)
+                    if self._after is not None:
+                        self._after()
+                except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+                    self._error = exc
+        finally:
+            connections.close_all()  # this thread's own connections (the cancellation check's)
+
+    def raise_error(self) -> None:
+        if self._error is not None:
+            error, self._error = self._error, None
+            self._stop = True
+            with connection.wrap_database_errors:
+                raise error
+
+    def put(self, job) -> None:
+        self.raise_error()
+        self._queue.put(job)
+
+    def close(self, *, abort: bool = False) -> None:
+        """Wait until every chunk is sent (raising the thread's error, if any) — or, ``abort``,
+        until the chunk being sent is done, dropping the rest (the caller then rolls back)."""
+        self._stop = self._stop or abort
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+        if not abort:
+            self.raise_error()
+
+
+class VolunteerInsert:
+    """The insert of an import, in the caller's transaction, fed in one or more parts
+    (:meth:`add`: the PostgreSQL import adds each checked chunk while the next is being checked),
+    then :meth:`finish` (team memberships, the one IMPORT audit entry). Each part is numbered in
+    keyed-hash order — the county counters are locked when first used and set at the end, so no
+    query is needed per part — and sent in chunks of :data:`INSERT_CHUNK` rows; a cancellation
+    check runs after each chunk. Rows are :class:`validate.ImportRow` (built by the check's
+    workers with the same ``builder``) or :class:`VolunteerRow` (built here). ``threaded``: the
+    chunks are sent from a background thread (:class:`_Sender`) while the next are prepared —
+    for big imports; the caller's own queries must then go through :meth:`guarded`."""
+
+    def __init__(
+        self,
+        *,
+        org,
+        user,
+        file_name: str,
+        check_cancel: Callable[[], None] | None = None,
+        builder: VolunteerRowBuilder | None = None,
+        threaded: bool = False,
+    ):
+        from wenming.volunteers.models import Volunteer
+
+        self.org, self.user, self.file_name = org, user, file_name
+        if builder is None:
+            builder = VolunteerRowBuilder(org=org, vendor=connection.vendor, now=timezone.now())
+        self.builder = builder
+        self.now = builder.now
+        self.sqlite = connection.vendor == "sqlite"
+        self.adapt = fastinsert.sqlite_value if self.sqlite else (lambda v: v)
+        self.table = Volunteer._meta.db_table
+        self.prefixes: dict = {}  # residence -> county prefix
+        self.counters: dict[str, list[int]] = {}  # prefix -> [last sequence at the start, last used]
         self.inserted = 0
         self.team_rows: list[tuple[int, int, str]] = []  # (insert position, team id, number)
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT MAX(id) FROM {connection.ops.quote_name(self.table)}")
             (self.max_before,) = cursor.fetchone()
+        connection.ensure_connection()
+        self._raw_connection = connection.connection
+        self.sender = _Sender(self._send, after=check_cancel) if threaded else None
+        # Threaded, the sender checks for a cancellation after each chunk; here only its error.
+        self.check_cancel = check_cancel if self.sender is None else self.sender.raise_error
+        self._check_cancel_here = check_cancel
 
-    def add(self, rows: list[VolunteerRow]) -> int:
-        from wenming.volunteers.services import number_allocate, number_prefix
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is not None and self.sender is not None:  # stop sending before the rollback
+            sender, self.sender = self.sender, None
+            sender.close(abort=True)
+
+    def _send(self, job) -> None:
+        """Insert one prepared chunk (in the sender thread too: on the driver connection taken
+        at the start, in this transaction — not the thread's own Django connection)."""
+        raw = self._raw_connection
+        if self.sqlite:
+            fastinsert.insert_rows(
+                self.table, self.builder.columns, job, literals=self.builder.literals, raw=raw
+            )
+        else:
+            fastinsert.copy_lines(self.table, self.builder.columns, job, raw=raw)
+
+    def _numbers(self, prefix: str, count: int) -> range:
+        from wenming.volunteers.services import number_counter_lock
+
+        counter = self.counters.get(prefix)
+        if counter is None:
+            if self.sender is not None:
+                with self.sender.lock:
+                    last = number_counter_lock(prefix)
+            else:
+                last = number_counter_lock(prefix)
+            counter = self.counters[prefix] = [last, last]
+        first = counter[1] + 1
+        counter[1] += count
+        return range(first, first + count)
+
+    def add(self, rows: list) -> int:
+        from wenming.volunteers.services import number_prefix, number_text
 
         # In keyed-hash order: the unique index on id_hash (random HMAC values) then grows by runs
-        # instead of at random pages, and the numbers (allocated in this order) stay increasing.
+        # instead of at random pages, and the numbers (given in this order) stay increasing.
         rows = sorted(rows, key=operator.attrgetter("id_hash"))
         by_prefix: dict[str, list[int]] = {}
         prefixes = self.prefixes
@@ -321,42 +547,23 @@ class VolunteerInsert:
             by_prefix.setdefault(prefix, []).append(i)
         numbers: list[str] = [""] * len(rows)
         for prefix, indexes in sorted(by_prefix.items()):
-            for i, vnum in zip(indexes, number_allocate(prefix=prefix, count=len(indexes)), strict=True):
-                numbers[i] = vnum
-        gather, constants, births, created_at = self.gather, self.constants, self.births, self.created
-        sqlite, adapt, tz = self.sqlite, self.adapt, self.tz
+            for i, seq in zip(indexes, self._numbers(prefix, len(indexes)), strict=True):
+                numbers[i] = number_text(prefix, seq)
+        payload, team_rows = self.builder.payload, self.team_rows
         for lo in range(0, len(rows), INSERT_CHUNK):
-            chunk = []
-            append = chunk.append
-            for i in range(lo, min(lo + INSERT_CHUNK, len(rows))):
-                r = rows[i]
-                birth = births.get(r.birth_date, births)
-                if birth is births:
-                    birth = births[r.birth_date] = r.birth_date.isoformat() if sqlite else r.birth_date
-                created = created_at.get(r.registered_on)
-                if created is None:
-                    created = created_at[r.registered_on] = adapt(
-                        dt.datetime.combine(r.registered_on, dt.time(9), tzinfo=tz)
-                    )
-                residence = r.residence
-                append(
-                    gather(
-                        r
-                        + (
-                            numbers[i],
-                            r.id_enc,
-                            r.phone_enc,
-                            birth,
-                            residence.pk if residence is not None else None,
-                            residence.code if residence is not None else "",
-                            created,
-                        )
-                        + constants
-                    )
-                )
+            part = rows[lo : lo + INSERT_CHUNK]
+            payloads = [r.payload if r.__class__ is ImportRow else payload(r) for r in part]
+            if self.sqlite:
+                job = [p + (n,) for p, n in zip(payloads, numbers[lo:], strict=False)]
+            else:
+                job = "".join([f"{p}{n}\n" for p, n in zip(payloads, numbers[lo:], strict=False)])
+            if self.sender is not None:
+                self.sender.put(job)
+            else:
+                self._send(job)
+            for i, r in enumerate(part, lo):
                 if r.team_id:
-                    self.team_rows.append((self.inserted + i, r.team_id, numbers[i]))
-            fastinsert.insert_rows(self.table, self.columns, chunk)
+                    team_rows.append((self.inserted + i, r.team_id, numbers[i]))
             if self.check_cancel is not None:
                 self.check_cancel()
         self.inserted += len(rows)
@@ -364,7 +571,14 @@ class VolunteerInsert:
 
     def finish(self, *, out: dict | None = None) -> int:
         from wenming.volunteers.models import MembershipStatus, TeamMembership
+        from wenming.volunteers.services import number_counter_set
 
+        if self.sender is not None:
+            sender, self.sender = self.sender, None
+            sender.close()  # every chunk is in (or its error raised here)
+        for prefix, (start, last) in sorted(self.counters.items()):
+            if last != start:
+                number_counter_set(prefix, last)
         inserted, adapt = self.inserted, self.adapt
         if not inserted:
             return 0
@@ -402,8 +616,8 @@ class VolunteerInsert:
             m_gather = operator.itemgetter(*(m_source[a] for a in m_attnames))
             m_rows = [m_gather((team_id, id_of(p, n)) + m_constants) for p, team_id, n in self.team_rows]
             fastinsert.insert_rows(TeamMembership._meta.db_table, m_columns, m_rows)
-            if self.check_cancel is not None:
-                self.check_cancel()
+            if self._check_cancel_here is not None:
+                self._check_cancel_here()
         org = self.org
         audit_record(
             action=Action.IMPORT,
@@ -508,14 +722,31 @@ def batch_import_volunteers(
     """The import job's work for a volunteer sheet: read, check again (the database may have
     changed since the preview), encrypt, insert — the writes in one transaction, all or nothing.
 
-    The checks start in forked workers (:class:`validate.VolunteerChecks`) before any transaction.
-    On **PostgreSQL** the transaction then opens at once and each checked chunk is inserted (COPY)
-    while the workers check the next ones; a cancellation (``check_cancel``, between chunks) or
-    an error rolls everything back, and “全部正确才导入” stops inserting at the first bad row and
-    refuses at the end. On **SQLite**, whose one write lock would block every other writer (and
-    the cancel button) for the whole check, the file is checked first and the transaction holds
-    only the insert. ``say(message, total)`` announces each phase, ``progress`` reports checked
-    rows outside the transaction (docs/jobs.md: no progress writes inside one)."""
+    The checks start in forked workers (:class:`validate.VolunteerChecks`) before any transaction;
+    each worker also looks its rows up among the registered volunteers and builds their table rows
+    (:class:`VolunteerRowBuilder`). The transaction then opens at once and each checked chunk is
+    numbered and inserted (COPY on PostgreSQL, executemany on SQLite) from a background thread
+    (:class:`_Sender`) while the next ones are checked; a cancellation (``check_cancel``, after
+    each chunk) or an error rolls everything back, and “全部正确才导入” stops inserting at the
+    first bad row and refuses at the end. (On SQLite the one write lock is held for that whole
+    pass — measured no longer than the insert alone took when the file was checked first, which
+    ``PIPELINED_VENDORS`` still allows.) The cyclic garbage collector is paused meanwhile
+    (:func:`fastinsert.gc_paused`). ``say(message, total)`` announces each phase, ``progress``
+    reports checked rows when the file is checked first (docs/jobs.md: no progress writes inside
+    a transaction)."""
+    with fastinsert.gc_paused():
+        return _import_volunteers(
+            batch=batch,
+            mode=mode,
+            data=data,
+            user=user,
+            say=say,
+            progress=progress,
+            check_cancel=check_cancel,
+        )
+
+
+def _import_volunteers(*, batch, mode, data, user, say, progress, check_cancel) -> tuple[int, Checked]:
     from wenming.volimport.validate import VolunteerChecks, default_workers
 
     if say is not None:
@@ -523,6 +754,8 @@ def batch_import_volunteers(
     grid = parser.read_grid(data)
     if len(grid) - batch.header_row > MAX_IMPORT_ROWS:
         raise TableError(f"数据行数超过上限 {MAX_IMPORT_ROWS} 行，请分批导入")
+    # Made before the workers are forked: each builds the table rows of the rows it checked.
+    builder = VolunteerRowBuilder(org=batch.org, vendor=connection.vendor, now=timezone.now())
     checks = VolunteerChecks(
         grid,
         header_row=batch.header_row - 1,
@@ -531,26 +764,37 @@ def batch_import_volunteers(
         ctx=volunteer_context(batch.org),
         encrypt=True,
         workers=default_workers(),
+        builder=builder,
     )
     del grid  # the checks keep the data rows
     total = checks.checked.total
+    big = checks.parallel  # a big file: its chunks are sent from a background thread too
     added: dict = {}
     try:
         if connection.vendor in PIPELINED_VENDORS:
             if say is not None:
                 say("正在校验并写入数据库（可取消，取消后不留任何数据）", total)
-            with transaction.atomic():
-                inserting = VolunteerInsert(
-                    org=batch.org, user=user, file_name=batch.file_name, check_cancel=check_cancel
-                )
+            with (
+                transaction.atomic(),
+                VolunteerInsert(
+                    org=batch.org,
+                    user=user,
+                    file_name=batch.file_name,
+                    check_cancel=check_cancel,
+                    builder=builder,
+                    threaded=big,
+                ) as inserting,
+            ):
 
-                def on_valid(rows: list[VolunteerRow]) -> None:
+                def on_valid(rows: list[ImportRow]) -> None:
                     if mode == "all" and checks.checked.errors:
                         return  # refused at the end anyway
                     inserting.add(rows)
 
                 checked = checks.finish(
-                    progress=(lambda done, total: check_cancel()) if check_cancel is not None else None,
+                    progress=(lambda done, total: inserting.check_cancel())
+                    if check_cancel is not None
+                    else None,
                     on_valid=on_valid,
                 )
                 _refuse_if_errors(mode, checked)
@@ -566,10 +810,17 @@ def batch_import_volunteers(
                 check_cancel()
             if say is not None:
                 say("正在写入数据库（可取消，取消后不留任何数据）", len(checked.valid))
-            with transaction.atomic():
-                inserting = VolunteerInsert(
-                    org=batch.org, user=user, file_name=batch.file_name, check_cancel=check_cancel
-                )
+            with (
+                transaction.atomic(),
+                VolunteerInsert(
+                    org=batch.org,
+                    user=user,
+                    file_name=batch.file_name,
+                    check_cancel=check_cancel,
+                    builder=builder,
+                    threaded=big,
+                ) as inserting,
+            ):
                 if checked.valid:
                     inserting.add(checked.valid)
                 inserted = inserting.finish(out=added)

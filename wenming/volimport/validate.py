@@ -198,6 +198,38 @@ class VolunteerRow(NamedTuple):
     phone_enc: str = ""
 
 
+class ImportRow(NamedTuple):
+    """A valid row as the import's insert needs it: its table row (``payload``) already built by
+    the process that checked it, with ``services.VolunteerRowBuilder`` (the parent only appends
+    the number), and what the parent still decides per row (duplicates, numbers, teams)."""
+
+    row: int
+    id_hash: str
+    residence: Any  # Place | None
+    team_id: int | None
+    payload: Any  # tuple (SQLite) or COPY text (PostgreSQL)
+
+
+_IMPORT_FIELDS = tuple(VolunteerRow._fields.index(f) for f in ("row", "id_hash", "residence", "team_id"))
+
+
+def _for_insert(results: list[tuple], builder) -> list[tuple]:
+    """Checked results with each valid row replaced by an :class:`ImportRow`'s plain tuple."""
+    i_row, i_hash, i_residence, i_team = _IMPORT_FIELDS
+    payload = builder.payload
+    return [
+        out
+        if out[2] is None
+        else (
+            out[0],
+            None,
+            (out[2][i_row], out[2][i_hash], out[2][i_residence], out[2][i_team], payload(out[2])),
+            out[3],
+        )
+        for out in results
+    ]
+
+
 @dataclass
 class VolunteerContext:
     """What a check needs from the database, loaded once per file."""
@@ -228,7 +260,10 @@ def volunteer_context(org) -> VolunteerContext:
         # Plain SQL on the unique index: the ORM's per-parameter work for 450,000 values costs
         # seconds. PostgreSQL takes them as one text parameter split into an array by the server
         # (psycopg's client-side binding would parse a query of 5,000 placeholders each time, and
-        # its list dumper costs ~4 µs a value); SQLite as IN (?, …).
+        # its list dumper costs ~4 µs a value), probed one by one through the index (a LATERAL
+        # subquery: for ``id_hash = ANY(…)`` the planner picks a sequential scan on a table that
+        # is being filled in the import's own transaction — 95 ms a chunk at 450,000 rows against
+        # 15 ms, measured); SQLite as IN (?, …), which SQLite answers from the index.
         from django.db import connection
 
         found: set[str] = set()
@@ -238,7 +273,8 @@ def volunteer_context(org) -> VolunteerContext:
                 part = hashes[i : i + DB_CHUNK]
                 if connection.vendor == "postgresql":  # hex digests: no comma inside
                     cursor.execute(
-                        f"SELECT id_hash FROM {table} WHERE id_hash = ANY(string_to_array(%s, ','))",
+                        f"SELECT v.id_hash FROM unnest(string_to_array(%s, ',')) AS u(h) "
+                        f"CROSS JOIN LATERAL (SELECT id_hash FROM {table} WHERE id_hash = u.h OFFSET 0) v",
                         [",".join(part)],
                     )
                 else:
@@ -709,9 +745,44 @@ def _make_row(values: tuple) -> VolunteerRow:
     return tuple.__new__(VolunteerRow, values)
 
 
-def _forked_chunk(bounds: tuple[int, int]) -> list[tuple]:
+def _make_import_row(values: tuple) -> ImportRow:
+    return tuple.__new__(ImportRow, values)
+
+
+def _forked_chunk(bounds: tuple[int, int]) -> tuple[list[tuple], set[str] | None]:
+    """A chunk checked in a worker, and — when the parent handed the look-up over
+    (``spec["existing"]``) — which of its valid rows' ID hashes are already registered, asked
+    on the worker's own connection (committed rows: the file's own earlier rows are duplicates
+    in the file, decided by the parent). None: the parent asks."""
     rows, spec = _FORKED
-    return _check_rows(rows[bounds[0] : bounds[1]], spec, wrap=False)
+    results = _check_rows(rows[bounds[0] : bounds[1]], spec, wrap=False)
+    if spec.get("builder") is not None:
+        results = _for_insert(results, spec["builder"])
+    existing = spec.get("existing")
+    if existing is None:
+        return results, None
+    return results, existing([out[3] for out in results if out[2] is not None])
+
+
+def _worker_init() -> None:
+    """A forked worker runs without the cyclic garbage collector and closes its own database
+    connection when the pool is closed (Django opens one on the first look-up; the parent's were
+    closed before the fork)."""
+    import gc
+    from multiprocessing.util import Finalize
+
+    from django.db import connections
+
+    gc.disable()  # a short-lived worker making many tuples: see fastinsert.gc_paused
+    Finalize(None, connections.close_all, exitpriority=10)
+
+
+def _workers_may_query() -> bool:
+    """Whether a forked worker can open its own connection to the same database: not for an
+    in-memory SQLite database (the tests'), which another process cannot see."""
+    from django.db import connection
+
+    return not (connection.vendor == "sqlite" and connection.is_in_memory_db())
 
 
 class VolunteerChecks:
@@ -721,7 +792,9 @@ class VolunteerChecks:
     each chunk as it is decided (``finish(on_valid=…)``) while the workers check the next ones.
     Otherwise the chunks are checked in this process as :meth:`finish` consumes them."""
 
-    def __init__(self, grid, *, header_row, mapping, labels, ctx, today=None, encrypt=False, workers=1):
+    def __init__(
+        self, grid, *, header_row, mapping, labels, ctx, today=None, encrypt=False, workers=1, builder=None
+    ):
         col = {key: mapping.get(key) for key in (f.key for f in fields_for("volunteers"))}
         self.label = {
             key: (labels[c] if c is not None and c < len(labels) else key) for key, c in col.items()
@@ -729,11 +802,15 @@ class VolunteerChecks:
         self.ctx = ctx
         self.rows = list(data_rows(grid, header_row))
         self.spec = _spec(mapping, labels, ctx, today, encrypt)
+        # With a ``builder`` (the import) valid rows come out as ImportRows, their table rows
+        # built where they were checked.
+        self.spec["builder"] = builder
         total = len(self.rows)
         self.bounds = [(i, min(i + PARALLEL_CHUNK, total)) for i in range(0, total, PARALLEL_CHUNK)]
         self.checked = Checked(total=total)
         self._pool = None
         self._parts = None
+        self._drained = False
         from django.db import connections
 
         in_transaction = any(c.in_atomic_block for c in connections.all(initialized_only=True))
@@ -741,10 +818,15 @@ class VolunteerChecks:
             import multiprocessing
 
             global _FORKED
-            _FORKED = (self.rows, self.spec)
+            # The duplicate look-up against the database runs in the workers too, in parallel
+            # with the parent's insert of earlier chunks (PostgreSQL) or its collecting of results.
+            spec = {**self.spec, "existing": ctx.existing_hashes} if _workers_may_query() else self.spec
+            _FORKED = (self.rows, spec)
             connections.close_all()  # a forked child must not share the parent's database sockets
             try:
-                self._pool = multiprocessing.get_context("fork").Pool(min(workers, len(self.bounds)))
+                self._pool = multiprocessing.get_context("fork").Pool(
+                    min(workers, len(self.bounds)), initializer=_worker_init
+                )
                 self._parts = self._pool.imap(_forked_chunk, self.bounds)  # the workers start now
             except (OSError, ValueError):  # no fork here (or no resources): do it in this process
                 self._pool = None
@@ -756,15 +838,21 @@ class VolunteerChecks:
         return self._pool is not None
 
     def _chunks(self):
+        """(checked rows, registered ID hashes among them or None) per chunk, in file order."""
         if self._pool is not None:
             yield from self._parts
+            self._pool.close()  # every chunk is in: the workers exit normally (closing connections)
+            self._drained = True
         else:
+            builder = self.spec["builder"]
             for lo, hi in self.bounds:
-                yield _check_rows(self.rows[lo:hi], self.spec, wrap=False)
+                results = _check_rows(self.rows[lo:hi], self.spec, wrap=False)
+                yield (_for_insert(results, builder) if builder is not None else results), None
 
     def close(self) -> None:
         if self._pool is not None:
-            self._pool.terminate()
+            if not self._drained:  # an error or a cancellation: stop the workers now
+                self._pool.terminate()
             self._pool.join()
             self._pool = None
 
@@ -772,7 +860,7 @@ class VolunteerChecks:
         self,
         *,
         progress: Callable[[int, int], None] | None = None,
-        on_valid: Callable[[list[VolunteerRow]], None] | None = None,
+        on_valid: Callable[[list], None] | None = None,
     ) -> Checked:
         """Consume the chunks in file order: duplicates in the file (the first occurrence stays
         valid) and against the database are decided per chunk, so ``on_valid`` gets each chunk's
@@ -780,11 +868,11 @@ class VolunteerChecks:
         out, label, total = self.checked, self.label, self.checked.total
         first_row_of: dict[str, int] = {}
         bad_rows: set[int] = set()
-        make = _make_row
+        make = _make_row if self.spec["builder"] is None else _make_import_row
         done = 0
         try:
-            for part in self._chunks():
-                candidates: list[VolunteerRow] = []
+            for part, registered in self._chunks():
+                candidates: list = []
                 for number, errors, row, id_digest in part:
                     if id_digest:
                         first = first_row_of.get(id_digest)
@@ -801,7 +889,12 @@ class VolunteerChecks:
                             out.add(RowError(number, label[key], code, message))
                     else:
                         candidates.append(make(row))
-                existing = self.ctx.existing_hashes([r.id_hash for r in candidates]) if candidates else set()
+                if registered is not None:
+                    existing = registered
+                else:
+                    existing = (
+                        self.ctx.existing_hashes([r.id_hash for r in candidates]) if candidates else set()
+                    )
                 if existing:
                     valid = []
                     for r in candidates:

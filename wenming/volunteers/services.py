@@ -120,16 +120,32 @@ def number_prefix(*, residence: Region | None, home_org: VolunteerOrg | None) ->
     return (code[:6] or "000000").ljust(6, "0")
 
 
+def number_text(prefix: str, seq: int) -> str:
+    """A volunteer number: ``ZY<6-digit county prefix><7-digit sequence>``."""
+    return f"ZY{prefix}{seq:07d}"
+
+
+def number_counter_lock(prefix: str) -> int:
+    """Lock the number counter of ``prefix`` until the caller's transaction ends (concurrent
+    registrations in that county wait) and return its last sequence; the caller reserves what it
+    uses with :func:`number_counter_set`. For bulk inserts that number rows themselves."""
+    VolunteerNumberCounter.objects.get_or_create(prefix=prefix)
+    return (
+        VolunteerNumberCounter.objects.select_for_update().values_list("last", flat=True).get(prefix=prefix)
+    )
+
+
+def number_counter_set(prefix: str, last: int) -> None:
+    VolunteerNumberCounter.objects.filter(prefix=prefix).update(last=last)
+
+
 def number_allocate(*, prefix: str, count: int = 1) -> list[str]:
-    """Reserve ``count`` consecutive volunteer numbers ``ZY<prefix><7-digit seq>`` (row-locked
-    counter per prefix, so concurrent registrations never share a number)."""
+    """Reserve ``count`` consecutive volunteer numbers (row-locked counter per prefix, so
+    concurrent registrations never share a number)."""
     with transaction.atomic():
-        VolunteerNumberCounter.objects.get_or_create(prefix=prefix)
-        counter = VolunteerNumberCounter.objects.select_for_update().get(prefix=prefix)
-        first = counter.last + 1
-        counter.last += count
-        counter.save(update_fields=["last"])
-    return [f"ZY{prefix}{seq:07d}" for seq in range(first, first + count)]
+        first = number_counter_lock(prefix) + 1
+        number_counter_set(prefix, first + count - 1)
+    return [number_text(prefix, seq) for seq in range(first, first + count)]
 
 
 def _check_residence(region: Region | None, label: str) -> None:

@@ -164,17 +164,20 @@ def test_cancel_during_the_write_rolls_everything_back(
         client, _upload(client, vw, [t.HEADER, *t.good_rows(7)]), django_capture_on_commit_callbacks
     )
     monkeypatch.setattr(services, "INSERT_CHUNK", 3)
-    real = fastinsert.insert_rows
     calls = []
 
-    def insert_then_cancel(table, *args, **kwargs):
-        n = real(table, *args, **kwargs)
-        calls.append(n)
-        if len(calls) == 2:  # the second chunk is in: the person presses 取消
-            Job.objects.filter(kind="volimport.import").update(cancel_requested=True)
-        return n
+    def then_cancel(real):  # the volunteers go in through insert_rows (SQLite) or copy_lines
+        def insert_then_cancel(table, *args, **kwargs):
+            n = real(table, *args, **kwargs)
+            calls.append(n)
+            if len(calls) == 2:  # the second chunk is in: the person presses 取消
+                Job.objects.filter(kind="volimport.import").update(cancel_requested=True)
+            return n
 
-    monkeypatch.setattr(fastinsert, "insert_rows", insert_then_cancel)
+        return insert_then_cancel
+
+    monkeypatch.setattr(fastinsert, "insert_rows", then_cancel(fastinsert.insert_rows))
+    monkeypatch.setattr(fastinsert, "copy_lines", then_cancel(fastinsert.copy_lines))
     before = Volunteer.objects.count()
     batch = _import(client, batch, "valid", django_capture_on_commit_callbacks)
     assert calls[:2] == [3, 3]
