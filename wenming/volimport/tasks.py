@@ -88,8 +88,8 @@ def import_batch(run: RunningJob, *, batch_id: int, mode: str) -> dict:
 
 
 def _import_volunteers(run: RunningJob, batch: ImportBatch, mode: str) -> int:
-    """services.batch_import_volunteers: checked and inserted in one pass (PostgreSQL) or checked
-    then inserted (SQLite); cancellable throughout."""
+    """services.batch_import_volunteers: checked and inserted in one pass (``PIPELINED_VENDORS``:
+    both databases by default) or checked then inserted; cancellable throughout."""
     from wenming.volimport import services
 
     def say(message, total):
