@@ -462,7 +462,8 @@ class VolunteerInsert:
     check runs after each chunk. Rows are :class:`validate.ImportRow` (built by the check's
     workers with the same ``builder``) or :class:`VolunteerRow` (built here). ``threaded``: the
     chunks are sent from a background thread (:class:`_Sender`) while the next are prepared —
-    for big imports; the caller's own queries must then go through :meth:`guarded`."""
+    for big imports; that thread then runs ``check_cancel`` after each chunk, and the caller must
+    use it as a context manager (an error stops the sending before the rollback)."""
 
     def __init__(
         self,
