@@ -771,21 +771,28 @@ def _import_volunteers(*, batch, mode, data, user, say, progress, check_cancel) 
     total = checks.checked.total
     big = checks.parallel  # a big file: its chunks are sent from a background thread too
     added: dict = {}
+
+    def inserter() -> VolunteerInsert:
+        return VolunteerInsert(
+            org=batch.org,
+            user=user,
+            file_name=batch.file_name,
+            check_cancel=check_cancel,
+            builder=builder,
+            threaded=big,
+        )
+
+    def conclude(inserting: VolunteerInsert, checked: Checked) -> int:
+        inserted = inserting.finish(out=added)
+        batch.added_volunteer_ids = added.get("volunteer_ids")
+        _record_import(batch=batch, mode=mode, checked=checked, inserted=inserted)
+        return inserted
+
     try:
         if connection.vendor in PIPELINED_VENDORS:
             if say is not None:
                 say("正在校验并写入数据库（可取消，取消后不留任何数据）", total)
-            with (
-                transaction.atomic(),
-                VolunteerInsert(
-                    org=batch.org,
-                    user=user,
-                    file_name=batch.file_name,
-                    check_cancel=check_cancel,
-                    builder=builder,
-                    threaded=big,
-                ) as inserting,
-            ):
+            with transaction.atomic(), inserter() as inserting:
 
                 def on_valid(rows: list[ImportRow]) -> None:
                     if mode == "all" and checks.checked.errors:
@@ -799,9 +806,7 @@ def _import_volunteers(*, batch, mode, data, user, say, progress, check_cancel) 
                     on_valid=on_valid,
                 )
                 _refuse_if_errors(mode, checked)
-                inserted = inserting.finish(out=added)
-                batch.added_volunteer_ids = added.get("volunteer_ids")
-                _record_import(batch=batch, mode=mode, checked=checked, inserted=inserted)
+                inserted = conclude(inserting, checked)
         else:
             if say is not None:
                 say("正在校验", total)
@@ -811,22 +816,10 @@ def _import_volunteers(*, batch, mode, data, user, say, progress, check_cancel) 
                 check_cancel()
             if say is not None:
                 say("正在写入数据库（可取消，取消后不留任何数据）", len(checked.valid))
-            with (
-                transaction.atomic(),
-                VolunteerInsert(
-                    org=batch.org,
-                    user=user,
-                    file_name=batch.file_name,
-                    check_cancel=check_cancel,
-                    builder=builder,
-                    threaded=big,
-                ) as inserting,
-            ):
+            with transaction.atomic(), inserter() as inserting:
                 if checked.valid:
                     inserting.add(checked.valid)
-                inserted = inserting.finish(out=added)
-                batch.added_volunteer_ids = added.get("volunteer_ids")
-                _record_import(batch=batch, mode=mode, checked=checked, inserted=inserted)
+                inserted = conclude(inserting, checked)
     finally:
         checks.close()
     return inserted, checked
