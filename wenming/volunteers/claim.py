@@ -26,13 +26,13 @@ from django.utils import timezone
 
 from wenming.audit.models import Action
 from wenming.audit.services import audit_record, snapshot
-from wenming.orgs.personal import id_hash, phone_hash
+from wenming.orgs.personal import BLIND_INDEX_HEX, id_hash, phone_hash
 from wenming.volunteers.models import Volunteer
 from wenming.volunteers.services import CONSENT_VERSION, _vsnap
 
 GENERIC_ERROR = "证件号码与手机号不匹配，或该档案不能在线认领。请核对后重试，或联系登记您的志愿服务组织。"
 ALREADY_CLAIMED = "该档案已有登录账号，请用志愿者编号登录；忘记密码请联系登记您的志愿服务组织。"
-_DUMMY_HASH = "0" * 64
+_DUMMY_HASH = "0" * BLIND_INDEX_HEX
 
 
 class ClaimRefused(ValidationError):

@@ -22,7 +22,7 @@ from wenming.audit.models import Action
 from wenming.audit.services import audit_record
 from wenming.orgs.access import get_scope, scoped
 from wenming.orgs.models import Organisation, Region
-from wenming.orgs.personal import decrypt
+from wenming.orgs.personal import BLIND_INDEX_HEX, decrypt
 from wenming.orgs.regions import Level
 from wenming.volunteers import forms, selectors, services
 from wenming.volunteers.models import (
@@ -88,7 +88,7 @@ def _keyed_redirect(request, params):
 
 
 def _list_args(request, params) -> dict:
-    keys = [k for k in params.getlist("k") if len(k) == 64][:10]
+    keys = [k for k in params.getlist("k") if len(k) == BLIND_INDEX_HEX][:10]
     return dict(
         user=request.user,
         q="" if keys else params.get("q", "").strip(),

@@ -61,7 +61,9 @@ def test_it_refuses_a_schedule_without_exactly_one_cadence():
 def test_each_slot_is_claimed_once_and_run_with_its_summary(registry):
     calls = []
     _register("t.count", lambda: calls.append(1) or f"第 {len(calls)} 次", every=dt.timedelta(hours=1))
-    now = timezone.now()
+    # Mid-slot: with the clock's own minute, a run in the last minute of an hour saw "a minute
+    # later" fall into the next hourly slot (it failed so at 16:59).
+    now = timezone.now().replace(minute=20, second=0, microsecond=0)
     assert schedule.enqueue_due(now=now, worker_id="w1") == 1  # the immediate backend runs it now
     assert schedule.enqueue_due(now=now, worker_id="w2") == 0  # same slot: nothing to claim
     assert schedule.enqueue_due(now=now + dt.timedelta(minutes=1), worker_id="w2") == 0

@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from wenming.audit.models import AuditEntry
+from wenming.orgs import personal
 from wenming.orgs.personal import make_mainland_id
 from wenming.volunteers import claim
 from wenming.volunteers.models import RegistrationAttempt, Volunteer
@@ -88,7 +89,8 @@ def test_the_phone_is_compared_in_constant_time_even_without_a_record(monkeypatc
     for number, phone in ((unknown, h.PHONE_APPLICANT), (h.ID_APPLICANT, "13900000000")):
         with pytest.raises(claim.ClaimRefused, match="不匹配"):
             claim.claim_record(id_type="mainland", id_number=number, phone=phone, password=PASSWORD)
-    assert calls == [(64, 64), (64, 64)]
+    width = personal.BLIND_INDEX_HEX
+    assert calls == [(width, width), (width, width)]
 
 
 def test_a_weak_password_is_refused_and_nothing_is_created(client, vw):
