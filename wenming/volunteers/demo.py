@@ -48,7 +48,7 @@ TEAMS = [("助老服务队", "助老"), ("文明交通劝导队", "文明交通"
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰"
 SKILLS = ["", "", "医疗急救", "心理咨询", "法律咨询", "摄影", "外语", "驾驶", "电脑维修", "文艺表演"]
-VOLUNTEERS = {"small": 300, "province": 5000}
+VOLUNTEERS = {"small": 3000, "province": 5000}  # the issue: "a few thousand volunteers"
 ORG_ADMIN = ("zy_admin", "东城区志愿者协会管理员")
 VOLUNTEER_LOGIN = ("zy_volunteer", "演示志愿者")
 PAST_ACTIVITIES = 4  # per organisation, closed, with check-ins and hours
@@ -77,7 +77,7 @@ def seed(*, scale: str = "small", stdout=None) -> None:
     started = timezone.now()
     with transaction.atomic():
         orgs, teams = _seed_orgs(city)
-        created = _seed_volunteers(rng, orgs, teams, count=VOLUNTEERS.get(scale, 300))
+        created = _seed_volunteers(rng, orgs, teams, count=VOLUNTEERS.get(scale, VOLUNTEERS["small"]))
         activities, records = _seed_activities(rng, orgs)
         _backdate(orgs, teams, since=started)
         audit_record(
