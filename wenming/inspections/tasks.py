@@ -7,15 +7,10 @@ by the starter alone, only at the end.
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 from wenming.jobs.services import (
-    JobCancelled,
     JobError,
     RunningJob,
     job_attach_file,
-    job_check_cancel,
     job_progress,
     job_task,
 )
@@ -54,8 +49,7 @@ def export_findings(run: RunningJob) -> dict:
     from wenming.inspections import selectors
     from wenming.inspections.models import Outcome, Severity, Status
     from wenming.inspections.services import local_today
-    from wenming.jobs.tasks import store_result
-    from wenming.web.excel import write_xlsx
+    from wenming.jobs.tasks import export_xlsx
 
     user = run.user
     if user is None or not user.is_active:
@@ -67,7 +61,6 @@ def export_findings(run: RunningJob) -> dict:
     outcomes = {Outcome.FIXED: Outcome.FIXED.label, Outcome.UNFIXED: Outcome.UNFIXED.label}
     total = qs.count()
     job_progress(run, done=0, total=total, message="正在导出问题台账", force=True)
-    cancelled = False
 
     def row_of(r) -> list:
         (pk, category, severity, point, location, unit, office, status, outcome, deadline) = r[:10]
@@ -91,35 +84,18 @@ def export_findings(run: RunningJob) -> dict:
             closed_at,
         ]
 
-    def rows():
-        nonlocal cancelled
-        for done, r in enumerate(qs.iterator(chunk_size=2000), 1):
-            if done % CHECK_EVERY == 0:
-                try:
-                    job_check_cancel(run)
-                except JobCancelled:
-                    # End the sheet normally (the writer removes its own spool), then raise below.
-                    cancelled = True
-                    return
-                job_progress(run, done=done)
-            yield row_of(r)
-
-    with tempfile.TemporaryDirectory(prefix="wenming-ledger-export-") as tmp:
-        path = Path(tmp) / "export.xlsx"
-        result = write_xlsx(
-            path,
-            LEDGER_HEADERS,
-            rows(),
-            sheet_name="问题台账",
-            column_widths=LEDGER_WIDTHS,
-            max_rows=LEDGER_EXPORT_MAX_ROWS,
-        )
-        if cancelled:
-            raise JobCancelled
-        written = result.rows
-        job_progress(run, done=written, total=written, message="正在保存文件", force=True)
-        with path.open("rb") as fh:
-            stored = store_result(fh, name=f"问题台账{today:%Y%m%d}.xlsx", user=user)
+    stored, result = export_xlsx(
+        run,
+        items=qs.iterator(chunk_size=2000),
+        row_of=row_of,
+        headers=LEDGER_HEADERS,
+        file_name=f"问题台账{today:%Y%m%d}.xlsx",
+        sheet_name="问题台账",
+        check_every=CHECK_EVERY,
+        column_widths=LEDGER_WIDTHS,
+        max_rows=LEDGER_EXPORT_MAX_ROWS,
+    )
+    written = result.rows
     job_attach_file(run, stored_file=stored)
     run.done_message = f"已导出 {written} 个问题" + ("（已达上限，其余未导出）" if result.truncated else "")
     return {"rows": written, "truncated": result.truncated}

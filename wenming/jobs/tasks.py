@@ -7,7 +7,9 @@ progress, stop when cancelled, build the file in a temporary file and store it o
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from django.core.files import File
 from django.db import transaction
@@ -43,7 +45,6 @@ def export_organisations(run: RunningJob) -> dict:
     (written by the shared spreadsheet helper, wenming.web.excel: text never becomes a formula)."""
     from wenming.orgs.access import scoped
     from wenming.orgs.models import Organisation
-    from wenming.web.excel import write_xlsx
 
     user = run.user
     if user is None or not user.is_active:
@@ -53,44 +54,78 @@ def export_organisations(run: RunningJob) -> dict:
     )
     total = orgs.count()
     job_progress(run, done=0, total=total, message="正在导出组织名录", force=True)
+
+    def row_of(org) -> list:
+        return [
+            org.name,
+            org.short_name,
+            org.get_kind_display(),
+            org.get_unit_type_display(),
+            org.region.name,
+            org.region_code,
+            org.supervisor.name if org.supervisor else "",
+            org.credit_code,
+            "启用" if org.is_active else "停用",
+        ]
+
+    stored, result = export_xlsx(
+        run,
+        items=orgs.iterator(chunk_size=1000),
+        row_of=row_of,
+        headers=ORG_EXPORT_HEADERS,
+        file_name="组织名录.xlsx",
+        sheet_name="组织名录",
+        check_every=1,
+        column_widths=ORG_EXPORT_WIDTHS,
+    )
+    written = result.rows
+    job_attach_file(run, stored_file=stored)
+    run.done_message = f"已导出 {written} 个组织"
+    return {"organisations": written}
+
+
+def export_xlsx(
+    run: RunningJob,
+    *,
+    items: Iterable,
+    row_of: Callable[[Any], Sequence],
+    headers: Sequence[str],
+    file_name: str,
+    sheet_name: str,
+    check_every: int = 1000,
+    **write_options: Any,
+):
+    """Stream ``items`` (a server-side iterator; each made a row by ``row_of``) into an xlsx in
+    constant memory (``web.excel.write_xlsx``, which takes ``write_options``) and store it
+    owner-only for the starter (:func:`store_result`). Progress and the cancellation check every
+    ``check_every`` rows; on a cancel the sheet is ended normally (so the writer removes its own
+    spool), the half-written file is discarded with the directory and ``JobCancelled`` raised.
+    Returns (the stored file, the writer's result: rows written, truncated)."""
+    from wenming.web.excel import write_xlsx
+
     cancelled = False
 
     def rows():
         nonlocal cancelled
-        for done, org in enumerate(orgs.iterator(chunk_size=1000), 1):
-            try:
-                job_check_cancel(run)
-            except JobCancelled:
-                # End the sheet normally (so the writer cleans up its own temporary files), then
-                # raise below: the half-written file is discarded with the directory.
-                cancelled = True
-                return
-            yield [
-                org.name,
-                org.short_name,
-                org.get_kind_display(),
-                org.get_unit_type_display(),
-                org.region.name,
-                org.region_code,
-                org.supervisor.name if org.supervisor else "",
-                org.credit_code,
-                "启用" if org.is_active else "停用",
-            ]
-            job_progress(run, done=done)
+        for done, item in enumerate(items, 1):
+            if done % check_every == 0:
+                try:
+                    job_check_cancel(run)
+                except JobCancelled:
+                    cancelled = True
+                    return
+                job_progress(run, done=done)
+            yield row_of(item)
 
     with tempfile.TemporaryDirectory(prefix="wenming-export-") as tmp:
         path = Path(tmp) / "export.xlsx"
-        written = write_xlsx(
-            path, ORG_EXPORT_HEADERS, rows(), sheet_name="组织名录", column_widths=ORG_EXPORT_WIDTHS
-        ).rows
+        result = write_xlsx(path, headers, rows(), sheet_name=sheet_name, **write_options)
         if cancelled:
             raise JobCancelled
-        job_progress(run, done=written, total=written, message="正在保存文件", force=True)
+        job_progress(run, done=result.rows, total=result.rows, message="正在保存文件", force=True)
         with path.open("rb") as fh:
-            stored = store_result(fh, name="组织名录.xlsx", user=user)
-    job_attach_file(run, stored_file=stored)
-    run.done_message = f"已导出 {written} 个组织"
-    return {"organisations": written}
+            stored = store_result(fh, name=file_name, user=run.user)
+    return stored, result
 
 
 def store_result(fh, *, name: str, user):

@@ -330,37 +330,19 @@ class VolunteerRowBuilder:
         )
         births, created_at, gather, tz = self.births, self.created, self.gather, self.tz
         combine, nine = dt.datetime.combine, dt.time(9)
+        sqlite = self.sqlite
+        if sqlite:  # values as Django stores them on SQLite
 
-        if self.sqlite:
-            adapt = fastinsert.sqlite_value
+            def text(v):
+                return v
 
-            def payload(r: tuple):
-                birth = births.get(r[i_birth], births)
-                if birth is births:
-                    birth = births[r[i_birth]] = r[i_birth].isoformat()
-                created = created_at.get(r[i_registered])
-                if created is None:
-                    created = created_at[r[i_registered]] = adapt(combine(r[i_registered], nine, tzinfo=tz))
-                residence = r[i_residence]
-                return gather(
-                    r
-                    + (
-                        r[i_name],
-                        r[i_skills],
-                        r[i_id_enc],
-                        r[i_phone_enc],
-                        birth,
-                        residence.pk if residence is not None else None,
-                        residence.code if residence is not None else "",
-                        created,
-                    )
-                )
-
-            return payload
-
-        # COPY text: only the free text can hold a backslash, tab or line break — every other
-        # field is made by this code (codes, digits, hex, base64 tokens, masks, ISO dates).
-        escape, join, tail = fastinsert.copy_text, "\t".join, "\t" + self.constant_text
+            pk, null, moment = int, None, fastinsert.sqlite_value
+        else:
+            # COPY text: only the free text can hold a backslash, tab or line break — every other
+            # field is made by this code (codes, digits, hex, base64 tokens, masks, ISO dates).
+            text = pk = moment = fastinsert.copy_text
+            null = "\\N"
+        join, tail = "\t".join, "\t" + self.constant_text
 
         def payload(r: tuple):
             birth = births.get(r[i_birth], births)
@@ -368,26 +350,22 @@ class VolunteerRowBuilder:
                 birth = births[r[i_birth]] = r[i_birth].isoformat()
             created = created_at.get(r[i_registered])
             if created is None:
-                created = created_at[r[i_registered]] = escape(combine(r[i_registered], nine, tzinfo=tz))
+                created = created_at[r[i_registered]] = moment(combine(r[i_registered], nine, tzinfo=tz))
             residence = r[i_residence]
-            return (
-                join(
-                    gather(
-                        r
-                        + (
-                            escape(r[i_name]),
-                            escape(r[i_skills]),
-                            r[i_id_enc],
-                            r[i_phone_enc],
-                            birth,
-                            str(residence.pk) if residence is not None else "\\N",
-                            residence.code if residence is not None else "",
-                            created,
-                        )
-                    )
+            values = gather(
+                r
+                + (
+                    text(r[i_name]),
+                    text(r[i_skills]),
+                    r[i_id_enc],
+                    r[i_phone_enc],
+                    birth,
+                    pk(residence.pk) if residence is not None else null,
+                    residence.code if residence is not None else "",
+                    created,
                 )
-                + tail
             )
+            return values if sqlite else join(values) + tail
 
         return payload
 

@@ -182,41 +182,24 @@ def _export(
 ) -> dict:
     """Stream ``qs`` into an xlsx in constant memory (xlsxwriter constant_memory, rows from a
     server-side iterator), cancellable; store it owner-only; one audit entry with the row count."""
-    import tempfile
-    from pathlib import Path
-
     from django.db import transaction
 
     from wenming.audit.models import Action
     from wenming.audit.services import audit_record
     from wenming.jobs.services import job_attach_file
-    from wenming.jobs.tasks import store_result
-    from wenming.web.excel import write_xlsx
+    from wenming.jobs.tasks import export_xlsx
 
     total = qs.count()
     job_progress(run, done=0, total=total, message=f"正在导出{label}", force=True)
-    cancelled = False
-
-    def rows():
-        nonlocal cancelled
-        for done, obj in enumerate(qs.iterator(chunk_size=5000), 1):
-            if done % 1000 == 0:
-                try:
-                    job_check_cancel(run)
-                except JobCancelled:
-                    cancelled = True
-                    return
-                job_progress(run, done=done)
-            yield row_of(obj)
-
-    with tempfile.TemporaryDirectory(prefix="wenming-volexport-") as tmp:
-        path = Path(tmp) / "export.xlsx"
-        written = write_xlsx(path, headers, rows(), sheet_name=label).rows
-        if cancelled:
-            raise JobCancelled
-        job_progress(run, done=written, total=written, message="正在保存文件", force=True)
-        with path.open("rb") as fh:
-            stored = store_result(fh, name=name, user=run.user)
+    stored, result = export_xlsx(
+        run,
+        items=qs.iterator(chunk_size=5000),
+        row_of=row_of,
+        headers=headers,
+        file_name=name,
+        sheet_name=label,
+    )
+    written = result.rows
     with transaction.atomic():
         audit_record(
             action=Action.VIEW_SENSITIVE if full else Action.EXPORT,

@@ -204,13 +204,14 @@ def test_the_export_is_audited_and_kept_to_the_starter(
 def test_a_cancelled_export_stores_nothing(world, ledger, monkeypatch, django_capture_on_commit_callbacks):
     from wenming.files.models import StoredFile
     from wenming.inspections import tasks
+    from wenming.jobs import tasks as job_tasks
     from wenming.jobs.services import JobCancelled
 
     def starter_cancelled(run):
         raise JobCancelled
 
     monkeypatch.setattr(tasks, "CHECK_EVERY", 1)  # look at the cancel flag on every row
-    monkeypatch.setattr(tasks, "job_check_cancel", starter_cancelled)
+    monkeypatch.setattr(job_tasks, "job_check_cancel", starter_cancelled)  # export_xlsx checks
     files_before = StoredFile.objects.count()
     with django_capture_on_commit_callbacks(execute=True):
         job = services.finding_export_start(user=world.county_a_admin, params={})

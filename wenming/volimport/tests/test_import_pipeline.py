@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from wenming.audit.context import SYSTEM, acting_as
 from wenming.audit.models import Action, AuditEntry
-from wenming.orgs.personal import decrypt, id_hash
+from wenming.orgs.personal import decrypt, id_hash, validate_id
 from wenming.volimport import parser, services, validate
 from wenming.volimport.tests import helpers as t
 from wenming.volunteers.models import TeamMembership, Volunteer
@@ -87,6 +87,9 @@ def test_forked_import_pipelined_or_not(vw, small_chunks, monkeypatch, pipelined
     assert Volunteer.objects.count() == before + 226
     v = Volunteer.objects.get(id_hash=id_hash("mainland", t.person(300 + 3)))
     assert decrypt(v.id_number_enc) == t.person(303) and v.id_number_enc.startswith("v2:")
+    # The row the worker built (COPY text / tuple) carries the derived and constant columns too.
+    assert v.birth_date == validate_id("mainland", t.person(303)).birth_date and v.birth_date is not None
+    assert v.home_org_id == vw.vorg_a.pk and v.consent_version and v.consent_at is not None
     assert TeamMembership.objects.filter(volunteer=v, team=vw.team_a, status="approved").exists()
     assert TeamMembership.objects.filter(note="批量导入").count() == sum(
         1 for r in checked.valid if r.team_id
